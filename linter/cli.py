@@ -1,0 +1,144 @@
+"""The ``vllm-lint`` command line."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class DefaultGroup(click.Group):
+    """``vllm-lint PATH...`` means ``vllm-lint check PATH...``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["check", *args]
+        elif not args:
+            args = ["check"]
+        return super().parse_args(ctx, args)
+
+
+def _codes(values) -> list[str]:
+    out = []
+    for v in values or ():
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vllm-lint")
+def main():
+    """Lint vLLM deployments (docker compose, Kubernetes, vLLM --config files, scripts) before they start.
+
+    \b
+    vllm-lint profiles/                lint every launch found under profiles/
+    vllm-lint rules                    list the rules
+    vllm-lint explain VLL103           a rule's documentation
+    """
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "rdjson", "markdown"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--select", multiple=True, help="Rules to run: codes, prefixes (VLL2), names or ALL; comma-separated.")
+@click.option("--extend-select", multiple=True, help="Rules to run in addition to the selected ones.")
+@click.option("--ignore", multiple=True, help="Rules not to run.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: .vllm-lint.yaml or pyproject.toml [tool.vllm-lint], searched upwards).")
+@click.option("--vllm-version", help="vLLM release of launches whose image pins none.")
+@click.option("--offline", is_flag=True, default=None, help="No network at all; checks that need it say they were skipped.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the metadata cache.")
+@click.option("--compose-file", "compose_files", multiple=True, type=click.Path(path_type=Path),
+              help="Compose files merged into one project, like docker compose -f (repeatable).")
+@click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
+              help="Env file(s) for compose interpolation instead of the .env beside the compose file.")
+@click.option("--exclude", multiple=True, help="gitignore-style patterns of paths to skip (adds to the configuration's).")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: when stdout is a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the finding lines.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say what was read and assumed.")
+def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_path, vllm_version, offline, no_cache,
+                  compose_files, env_files, exclude, statistics, color, quiet, verbose):
+    """Lint the vLLM launches found in PATHS (files or folders; default: the current folder)."""
+    from . import config as config_module
+    from .engine import run
+    from .finding import severity_rank
+    from .reporters import render
+
+    try:
+        found = config_path or config_module.find_config(Path(paths[0]) if paths and Path(paths[0]).is_dir() else Path.cwd())
+        settings = config_module.load(found)
+    except config_module.ConfigError as exc:
+        click.echo(f"vllm-lint: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    if fail_on:
+        settings.fail_on = fail_on
+    if vllm_version:
+        settings.vllm_version = vllm_version
+    if offline is not None:
+        settings.offline = offline
+    settings.no_cache = settings.no_cache or no_cache
+    settings.extend_select += _codes(extend_select)
+    settings.exclude += list(exclude)
+    if env_files:
+        settings.env_file = [str(p.resolve()) for p in env_files]
+    targets = list(paths) or ([] if compose_files else [Path(".")])
+    groups = [[Path(p) for p in compose_files]] if compose_files else None
+    result = run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups)
+    if color is None:
+        color = sys.stdout.isatty()
+    output = render(fmt, result, color=color, quiet=quiet, verbose=verbose, statistics=statistics)
+    click.echo(output, nl=False)
+    for error in result.internal_errors:
+        click.echo(f"vllm-lint: {error}", err=True)
+    if fmt != "text" and (verbose or not quiet):
+        for note in result.notes:
+            click.echo(f"vllm-lint: note: {note}", err=True)
+    if result.internal_errors:
+        sys.exit(EXIT_ERROR)
+    if settings.fail_on != "never" and any(severity_rank(f.severity) >= severity_rank(settings.fail_on) for f in result.findings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(fmt):
+    """List every rule: code, name, severity, category."""
+    import json
+
+    from .rule import all_rules
+
+    rules = all_rules()
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "category": r.category,
+                                "scope": r.scope, "needs": list(r.needs), "summary": r.summary} for r in rules], indent=2))
+        return
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.category:<15}  {r.summary}")
+
+
+@main.command("explain")
+@click.argument("code")
+def explain_command(code):
+    """Print a rule's documentation (by code or name)."""
+    from .rule import rule_by
+
+    rule = rule_by(code)
+    if rule is None:
+        click.echo(f"vllm-lint: no rule {code!r}; `vllm-lint rules` lists them", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"# {rule.code} {rule.name}\n\ncategory: {rule.category} · default severity: {rule.severity} · scope: {rule.scope}\n")
+    click.echo(rule.doc)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,270 @@
+"""The pipeline: discover -> load -> resolve -> check -> suppress. Rules are pure; everything slow is
+resolved once, before they run."""
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .deployment import Deployment
+from .discover import Excluder, _glob, discover
+from .finding import Finding
+from .loaders import compose, kubernetes, script, vllm_config
+from .loaders.context import LoadContext
+from .loaders.launch import merge_config_file
+from .rule import Rule, all_rules, rule_by
+from .source import SourceFile
+from .span import Span
+
+_SUPPRESSION = re.compile(r"#\s*vllm-lint:\s*(disable-file|disable-next-line|disable)\s*=\s*([A-Za-z0-9_,\- ]+)")
+
+
+@dataclass
+class Project:
+    """Everything one run lints: the files read and the launches found in them."""
+
+    files: list[SourceFile]
+    deployments: list[Deployment]
+    settings: Settings
+    releases: dict[int, object] = field(default_factory=dict)  # id(deployment) -> Release
+    models: dict[str, object] = field(default_factory=dict)  # model id -> ModelMeta
+    notes: list[str] = field(default_factory=list)  # said once per run (assumed versions, skipped checks)
+
+    def release_of(self, deployment: Deployment):
+        return self.releases.get(id(deployment))
+
+    def source(self, path: str) -> SourceFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+@dataclass
+class Result:
+    findings: list[Finding]
+    project: Project
+    internal_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Context:
+    """What a rule sees while it checks one target."""
+
+    def __init__(self, rule: Rule, project: Project, deployment: Deployment | None = None):
+        self.rule = rule
+        self.project = project
+        self.deployment = deployment
+        self.settings = project.settings
+        defaults = getattr(rule.module, "OPTIONS", {})
+        self.options = {**defaults, **project.settings.rule_options(rule)}
+
+    @property
+    def release(self):
+        return self.project.release_of(self.deployment) if self.deployment is not None else None
+
+    def release_of(self, deployment: Deployment):
+        return self.project.release_of(deployment)
+
+    def source(self, path: str) -> SourceFile | None:
+        return self.project.source(path)
+
+    def finding(self, span: Span, message: str, *, hint: str | None = None, fix=None, severity: str | None = None,
+                related=(), deployment: Deployment | None = None) -> Finding:
+        d = deployment or self.deployment
+        return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, hint, fix,
+                       d.name if d is not None else None, list(related))
+
+
+def load_project(paths: list[Path], settings: Settings, compose_files: list[list[Path]] | None = None,
+                 cwd: Path | None = None) -> Project:
+    ctx = LoadContext(cwd=cwd or Path.cwd(), default_version=settings.vllm_version, release_for=_release_loader(),
+                      env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None)
+    found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files)
+    deployments: list[Deployment] = []
+    for group in found.compose:
+        deployments += compose.load(group, ctx)
+    for path in found.kubernetes:
+        deployments += kubernetes.load(path, ctx)
+    for path in found.scripts:
+        deployments += script.load(path, ctx)
+    for d in deployments:
+        merge_config_file(d, ctx)
+    referenced = {d.config_file for d in deployments if d.config_file}
+    for path in found.vllm_configs:
+        if ctx.display(path) not in referenced:
+            deployments += vllm_config.load(path, ctx)
+    for path, reason in found.problems:
+        sf = ctx.source(path, "")
+        sf.add("unreadable", f"cannot read: {reason}", Span.point(sf.path))
+    project = Project(sorted(ctx.sources.values(), key=lambda f: f.path), deployments, settings)
+    _resolve_releases(project)
+    return project
+
+
+def _release_loader():
+    try:
+        from . import release as release_module
+    except ImportError:  # pragma: no cover - the knowledge base is part of the package
+        return None
+    cache: dict = {}
+
+    def load(version):
+        if version is None:
+            version = release_module.newest_version()
+        if version not in cache:
+            try:
+                cache[version] = release_module.load_release(version)
+            except (KeyError, ValueError):
+                cache[version] = None
+        return cache[version]
+
+    return load
+
+
+def _resolve_releases(project: Project) -> None:
+    loader = _release_loader()
+    if loader is None:
+        return
+    assumed: dict[str, list[str]] = {}
+    for d in project.deployments:
+        version = d.version or project.settings.vllm_version
+        if d.version is None:
+            from . import release as release_module
+
+            shown = version or release_module.newest_version()
+            how = "the configured vllm-version" if version else "the newest release known"
+            assumed.setdefault(f"{shown} ({how})", []).append(f"{d.path}:{d.name}")
+        release = loader(version)
+        if release is not None:
+            project.releases[id(d)] = release
+    for what, where in assumed.items():
+        project.notes.append(f"vLLM release assumed {what} for {len(where)} launch(es) whose image pins none: "
+                             + ", ".join(where[:3]) + (" ..." if len(where) > 3 else ""))
+
+
+def select_rules(settings: Settings, select: list[str] | None = None, ignore: list[str] | None = None) -> list[Rule]:
+    chosen = (select or settings.select) + settings.extend_select
+    ignored = settings.ignore + (ignore or [])
+
+    def matches(rule: Rule, patterns: list[str]) -> bool:
+        return any(p == "ALL" or rule.code.startswith(p) or rule.name == p for p in patterns)
+
+    return [r for r in all_rules() if matches(r, chosen) and not matches(r, ignored)]
+
+
+def check(project: Project, rules: list[Rule]) -> Result:
+    findings: list[Finding] = []
+    errors: list[str] = []
+    skipped: dict[str, set[str]] = {}
+    for rule in rules:
+        if rule.scope == "suppressions":
+            continue  # run after the others, on the suppressions that matched nothing
+        if rule.scope == "file":
+            targets = [(f, None) for f in project.files]
+        elif rule.scope == "project":
+            targets = [(project, None)]
+        else:
+            targets = [(d, d) for d in project.deployments]
+        for target, deployment in targets:
+            ctx = Context(rule, project, deployment)
+            missing = [need for need in rule.needs if not _available(need, ctx)]
+            if missing:
+                skipped.setdefault(", ".join(missing), set()).add(rule.code)
+                continue
+            try:
+                findings.extend(rule.check(target, ctx) or ())
+            except Exception as exc:  # a bug in one rule must not hide the others
+                where = f" on {deployment}" if deployment is not None else ""
+                last = traceback.extract_tb(exc.__traceback__)[-1]
+                errors.append(f"internal error in rule {rule.code} ({rule.name}){where}: {type(exc).__name__}: {exc} "
+                              f"[{Path(last.filename).name}:{last.lineno}]")
+    notes = list(project.notes)
+    for what, codes in sorted(skipped.items()):
+        notes.append(f"skipped {', '.join(sorted(codes))}: no {what} available")
+    findings = _apply_suppressions(project, findings, {r.code for r in rules})
+    findings = _apply_settings(project.settings, findings)
+    findings.sort(key=Finding.sort_key)
+    return Result(findings, project, errors, notes)
+
+
+def _available(need: str, ctx: Context) -> bool:
+    if need == "release":
+        return ctx.release is not None
+    return True
+
+
+def _apply_settings(settings: Settings, findings: list[Finding]) -> list[Finding]:
+    out = []
+    for f in findings:
+        ignored = False
+        for pattern, codes in settings.per_file_ignores.items():
+            if _glob(f.span.path, pattern) or _glob(f.span.path, "**/" + pattern.lstrip("/")):
+                if any(c == "ALL" or f.code.startswith(c) or f.name == c for c in codes):
+                    ignored = True
+        if ignored:
+            continue
+        override = settings.severity.get(f.code) or settings.severity.get(f.name)
+        if override:
+            f.severity = override
+        out.append(f)
+    return out
+
+
+@dataclass
+class Suppression:
+    codes: set[str]
+    span: Span
+    lines: set[int]  # empty = whole file
+    used: set[str] = field(default_factory=set)
+
+
+def suppressions(source: SourceFile) -> list[Suppression]:
+    if "vllm-lint:" not in source.text:
+        return []
+    out = []
+    for m in _SUPPRESSION.finditer(source.text):
+        kind = m.group(1)
+        codes = {c.strip().upper() if c.strip().upper().startswith("VLL") else c.strip()
+                 for c in m.group(2).split(",") if c.strip()}
+        span = source.span(m.start(), m.end())
+        line = span.line
+        if kind == "disable-file":
+            lines: set[int] = set()
+        elif kind == "disable-next-line":
+            lines = {line + 1}
+        else:
+            own_line_comment = source.line_text(line).lstrip().startswith("#")
+            lines = {line, line + 1} if own_line_comment else {line}
+        out.append(Suppression(codes, span, lines))
+    return out
+
+
+def _apply_suppressions(project: Project, findings: list[Finding], active: set[str]) -> list[Finding]:
+    by_file = {f.path: suppressions(f) for f in project.files}
+    kept = []
+    for f in findings:
+        matched = None
+        for s in by_file.get(f.span.path, ()):
+            if (not s.lines or f.span.line in s.lines) and (f.code in s.codes or f.name in s.codes):
+                matched = s
+                s.used.add(f.code if f.code in s.codes else f.name)
+        if matched is None:
+            kept.append(f)
+    unused = []
+    for items in by_file.values():
+        for s in items:
+            for code in sorted(s.codes - s.used):
+                rule = rule_by(code)
+                if rule is not None and rule.code not in active:
+                    continue  # the rule did not run: its suppression cannot be judged
+                unused.append((s, code, rule))
+    reporter = rule_by("VLL002")
+    if unused and reporter is not None and reporter.code in active:
+        kept.extend(reporter.check(unused, Context(reporter, project)))
+    return kept
+
+
+def run(paths: list[Path], settings: Settings, select=None, ignore=None, compose_files=None) -> Result:
+    project = load_project(paths, settings, compose_files)
+    return check(project, select_rules(settings, select, ignore))

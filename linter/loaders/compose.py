@@ -1,0 +1,401 @@
+"""docker compose files (the Compose Specification) -> Deployments.
+
+Reads ``services`` with interpolation from the ``.env`` beside the first file (or ``--env-file``)
+under the process environment, merges several files as ``docker compose -f a -f b`` does, applies
+``extends``, YAML anchors, merge keys and ``x-`` extension fields, and keeps the position of every
+value it reads.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
+from ..source import SourceFile, UnreadableFile, read_text
+from ..span import Span
+from ..yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
+from .common import Environment, interpolate_tree, scalar_words, sequence_words, shell_c_commands
+from .context import LoadContext
+from .launch import attach_args, is_vllm_image, split_launch, version_from_image
+
+#: Keys whose value an override file replaces instead of merging.
+_REPLACED = {"command", "entrypoint", "test", "image", "runtime", "ipc", "shm_size", "healthcheck.test"}
+_MAX_EXTENDS = 10
+
+
+def _read(path: Path, ctx: LoadContext) -> tuple[SourceFile, YMap | None]:
+    sf = ctx.source(path, "compose")
+    try:
+        sf.text = read_text(path)
+    except UnreadableFile as exc:
+        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
+        return sf, None
+    try:
+        docs = load_documents(sf.text, sf.path)
+    except YamlError as exc:
+        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+        return sf, None
+    root = docs[0] if docs else None
+    if root is None:
+        sf.add("unreadable", "empty file: no compose document", Span.point(sf.path))
+        return sf, None
+    if not isinstance(root, YMap):
+        sf.add("unreadable", "a compose file must be a mapping at the top level", root.span)
+        return sf, None
+    return sf, root
+
+
+def environment_for(files: list[Path], ctx: LoadContext) -> Environment:
+    if ctx.env_files is not None:
+        env_paths = ctx.env_files
+    else:
+        candidate = files[0].parent / ".env"
+        env_paths = [candidate] if candidate.is_file() else []
+    sources: dict = {}
+    env = Environment.from_files(env_paths, ctx.display, ctx.process_env, sources)
+    for key, sf in sources.items():
+        ctx.sources.setdefault(key, sf)
+    return env
+
+
+def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
+    """Deployments of one compose project made of ``files`` (merged in order)."""
+    env = environment_for(files, ctx)
+    uses: dict[int, tuple] = {}
+    roots: list[tuple[SourceFile, YMap]] = []
+    for path in files:
+        sf, root = _read(path, ctx)
+        if root is None:
+            continue
+        interpolate_tree(root, sf, env, uses)
+        roots.append((sf, root))
+    if not roots:
+        return []
+    services: dict[str, YMap] = {}
+    service_keys: dict[str, YScalar] = {}
+    for sf, root in roots:
+        node = root.get("services")
+        if node is None:
+            continue
+        if not isinstance(node, YMap):
+            sf.add("invalid-compose", "'services' must be a mapping", node.span)
+            continue
+        for name, service in node.items():
+            if not isinstance(service, YMap):
+                if not (isinstance(service, YScalar) and service.is_null):
+                    sf.add("invalid-compose", f"service {name!r} must be a mapping", service.span)
+                continue
+            services[name] = merge(services[name], service) if name in services else service
+            service_keys.setdefault(name, node.key_node(name))
+    deployments = []
+    base_dir = files[0].parent
+    for name, service in services.items():
+        sf = ctx.by_display(service.span.path) or roots[0][0]
+        service = _extends(service, name, services, sf, ctx, env, uses, 0)
+        d = _deployment(name, service, service_keys[name], sf, env, ctx, base_dir)
+        if d is not None:
+            d.depends_on_files.extend(env.files)
+            deployments.append(d)
+    return deployments
+
+
+def merge(base: YNode, override: YNode, key: str = "") -> YNode:
+    """Merge an override into a base node as compose merges files."""
+    if override.tag == "!reset":
+        return YScalar(override.span, "tag:yaml.org,2002:null", "")
+    if override.tag == "!override" or key in _REPLACED:
+        return override
+    if isinstance(base, YMap) and isinstance(override, YMap):
+        result = YMap(override.span, override.tag, dict(base.entries))
+        for k, (knode, vnode) in override.entries.items():
+            if k in result.entries:
+                result.entries[k] = (knode, merge(result.entries[k][1], vnode, k if not key else f"{key}.{k}" if key == "healthcheck" else k))
+            else:
+                result.entries[k] = (knode, vnode)
+        return result
+    if key == "environment" and isinstance(base, (YMap, YSeq)) and isinstance(override, (YMap, YSeq)):
+        return _merge_environment(base, override)
+    if isinstance(base, YSeq) and isinstance(override, YSeq) and key in ("ports", "volumes", "env_file", "expose", "devices", "secrets", "configs"):
+        seen = {_plain_key(i) for i in override.items}
+        return YSeq(override.span, override.tag, [i for i in base.items if _plain_key(i) not in seen] + list(override.items))
+    return override
+
+
+def _plain_key(node: YNode) -> str:
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YMap):
+        target = node.get("target")
+        return target.value if isinstance(target, YScalar) else str(id(node))
+    return str(id(node))
+
+
+def _env_entries(node: YNode) -> dict[str, YNode]:
+    out: dict[str, YNode] = {}
+    if isinstance(node, YMap):
+        for k, v in node.items():
+            out[k] = v
+    elif isinstance(node, YSeq):
+        for item in node.items:
+            if isinstance(item, YScalar):
+                out[item.value.split("=", 1)[0]] = item
+    return out
+
+
+def _merge_environment(base: YNode, override: YNode) -> YSeq:
+    merged = _env_entries(base)
+    merged.update(_env_entries(override))
+    # keep a list whose items are either "K=V" scalars or (key, value) pairs as single-entry maps
+    items: list[YNode] = []
+    for k, v in merged.items():
+        if isinstance(v, YScalar) and v.value.split("=", 1)[0] == k and ("=" in v.value or v.raw_value == k):
+            items.append(v)
+        else:
+            items.append(YMap(v.span, "tag:yaml.org,2002:map", {k: (YScalar(v.span, "tag:yaml.org,2002:str", k), v)}))
+    return YSeq(override.span, "tag:yaml.org,2002:seq", items)
+
+
+def _extends(service: YMap, name: str, services: dict, sf: SourceFile, ctx: LoadContext, env, uses, depth: int) -> YMap:
+    ext = service.get("extends")
+    if ext is None:
+        return service
+    if depth >= _MAX_EXTENDS:
+        sf.add("invalid-compose", f"service {name!r}: 'extends' nests deeper than {_MAX_EXTENDS} levels (a loop?)", ext.span)
+        return service
+    if isinstance(ext, YScalar):
+        base_name, base_file = ext.value, None
+    elif isinstance(ext, YMap) and isinstance(ext.get("service"), YScalar):
+        base_name = ext.get("service").value
+        f = ext.get("file")
+        base_file = f.value if isinstance(f, YScalar) else None
+    else:
+        sf.add("invalid-compose", f"service {name!r}: 'extends' needs a service name", ext.span)
+        return service
+    if base_file:
+        path = (Path(sf.abspath).parent / base_file)
+        other_sf, root = _read(path, ctx)
+        if root is None:
+            sf.add("invalid-compose", f"service {name!r} extends {base_file}, which cannot be read", ext.span)
+            return service
+        interpolate_tree(root, other_sf, env, uses)
+        svc = root.get("services")
+        base = svc.get(base_name) if isinstance(svc, YMap) else None
+        pool = {k: v for k, v in svc.items()} if isinstance(svc, YMap) else {}
+        base_sf = other_sf
+    else:
+        base = services.get(base_name)
+        pool = services
+        base_sf = sf
+    if not isinstance(base, YMap):
+        sf.add("invalid-compose", f"service {name!r} extends {base_name!r}, which does not exist", ext.span)
+        return service
+    base = _extends(base, base_name, pool, base_sf, ctx, env, uses, depth + 1)
+    own = YMap(service.span, service.tag, {k: v for k, v in service.entries.items() if k != "extends"})
+    return merge(base, own)
+
+
+def _scalar(node: YNode | None) -> YScalar | None:
+    return node if isinstance(node, YScalar) and not node.is_null else None
+
+
+def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Environment, ctx: LoadContext,
+                base_dir: Path) -> Deployment | None:
+    def source_for(node: YNode) -> SourceFile:
+        return ctx.by_display(node.span.path) or sf
+
+    image_node = _scalar(service.get("image"))
+    image = image_node.value if image_node else None
+    entry_node = service.get("entrypoint")
+    command_node = service.get("command")
+    entry_words = sequence_words(entry_node, source_for(entry_node), env) if entry_node is not None else []
+    command_words = sequence_words(command_node, source_for(command_node), env) if command_node is not None else []
+    launch = split_launch(entry_words, command_words, image)
+    if launch is None:
+        owner = command_node if command_node is not None else entry_node
+        for inner in shell_c_commands(entry_words + command_words, source_for(owner)) if owner is not None else []:
+            launch = split_launch([], inner, None)
+            if launch:
+                break
+    if launch is None:
+        return None
+    launcher, words = launch
+    d = Deployment(sf.path, "compose", name, key.span, image=image, image_span=image_node.span if image_node else None,
+                   base_dir=str(base_dir), host_group=str(base_dir.resolve()))
+    version = version_from_image(image)
+    if version:
+        d.version, d.version_source = version, f"image tag {image}"
+    _environment(d, service, source_for, env, base_dir, ctx)
+    _ports(d, service.get("ports"))
+    _volumes(d, service.get("volumes"), base_dir)
+    _gpus(d, service)
+    _healthcheck(d, service.get("healthcheck"), source_for, env)
+    for attr in ("ipc", "shm_size", "runtime"):
+        node = _scalar(service.get(attr))
+        if node is not None:
+            setattr(d, attr, node.value)
+            if hasattr(d, attr + "_span"):
+                setattr(d, attr + "_span", node.span)
+    attach_args(d, words, launcher, ctx)
+    return d
+
+
+def _environment(d: Deployment, service: YMap, source_for, env: Environment, base_dir: Path, ctx: LoadContext) -> None:
+    env_files = service.get("env_file")
+    files = []
+    if isinstance(env_files, YScalar) and not env_files.is_null:
+        files = [env_files]
+    elif isinstance(env_files, YSeq):
+        for item in env_files.items:
+            if isinstance(item, YScalar):
+                files.append(item)
+            elif isinstance(item, YMap) and _scalar(item.get("path")):
+                files.append(item.get("path"))
+    for item in files:
+        path = (base_dir / item.value)
+        if not path.is_file():
+            source_for(item).add("missing-env-file", f"env_file {item.value!r} does not exist", item.span, item.value)
+            continue
+        sources: dict = {}
+        file_env = Environment.from_files([path], ctx.display, {}, sources)
+        for key, loaded in sources.items():
+            ctx.sources.setdefault(key, loaded)
+        for var, definition in file_env.definitions.items():
+            d.env[var] = EnvVar(var, definition.value, definition.span)
+        d.depends_on_files.append(ctx.display(path))
+    node = service.get("environment")
+    if isinstance(node, YMap):
+        for var, value in node.items():
+            scalar = _scalar(value)
+            d.env[var] = EnvVar(var, scalar.value if scalar else env.lookup(var), value.span, _uses(value, source_for, env))
+    elif isinstance(node, YSeq):
+        for item in node.items:
+            if isinstance(item, YMap):  # produced by merging
+                for var, value in item.items():
+                    scalar = _scalar(value)
+                    d.env[var] = EnvVar(var, scalar.value if scalar else env.lookup(var), value.span, _uses(value, source_for, env))
+            elif isinstance(item, YScalar):
+                var, eq, value = item.value.partition("=")
+                d.env[var] = EnvVar(var, value if eq else env.lookup(var), item.span, _uses(item, source_for, env))
+
+
+def _uses(node: YNode, source_for, env: Environment):
+    if not isinstance(node, YScalar) or "$" not in node.raw_value:
+        return ()
+    words = scalar_words(node, source_for(node), env, split=False)
+    return words[0][0].variables if words and words[0] else ()
+
+
+def _ports(d: Deployment, node: YNode | None) -> None:
+    if not isinstance(node, YSeq):
+        return
+    for item in node.items:
+        if isinstance(item, YScalar):
+            text = item.value
+            proto = "tcp"
+            if "/" in text:
+                text, proto = text.rsplit("/", 1)
+            parts = text.rsplit(":", 2) if text.count(":") <= 2 else [text]
+            if len(parts) == 1:
+                d.ports.append(Port(parts[0], None, item.span, proto))
+            else:
+                d.ports.append(Port(parts[-1], ":".join(parts[:-1]) or None, item.span, proto))
+        elif isinstance(item, YMap):
+            target = _scalar(item.get("target"))
+            published = _scalar(item.get("published"))
+            proto = _scalar(item.get("protocol"))
+            if target:
+                d.ports.append(Port(target.value, published.value if published else None, item.span,
+                                    proto.value if proto else "tcp"))
+
+
+def _volumes(d: Deployment, node: YNode | None, base_dir: Path) -> None:
+    if not isinstance(node, YSeq):
+        return
+    for item in node.items:
+        if isinstance(item, YScalar):
+            parts = item.value.split(":")
+            if len(parts) >= 2 and len(parts[0]) == 1 and parts[1].startswith(("\\", "/")):  # C:\path
+                parts = [parts[0] + ":" + parts[1]] + parts[2:]
+            if len(parts) == 1:
+                d.volumes.append(Volume(None, parts[0], item.span, "volume"))
+            else:
+                source = parts[0]
+                kind = "bind" if source.startswith((".", "/", "~")) or ":" in source else "volume"
+                d.volumes.append(Volume(source, parts[1], item.span, kind))
+        elif isinstance(item, YMap):
+            target = _scalar(item.get("target"))
+            source = _scalar(item.get("source"))
+            kind = _scalar(item.get("type"))
+            if target:
+                d.volumes.append(Volume(source.value if source else None, target.value, item.span,
+                                        kind.value if kind else "volume"))
+
+
+def _gpus(d: Deployment, service: YMap) -> None:
+    deploy = service.get("deploy")
+    devices = None
+    if isinstance(deploy, YMap):
+        res = deploy.get("resources")
+        reservations = res.get("reservations") if isinstance(res, YMap) else None
+        devices = reservations.get("devices") if isinstance(reservations, YMap) else None
+    if isinstance(devices, YSeq):
+        for dev in devices.items:
+            if not isinstance(dev, YMap):
+                continue
+            caps = dev.get("capabilities")
+            driver = _scalar(dev.get("driver"))
+            cap_values = [c.value for c in caps.items if isinstance(c, YScalar)] if isinstance(caps, YSeq) else []
+            if "gpu" not in cap_values and not (driver and driver.value == "nvidia"):
+                continue
+            ids = dev.get("device_ids")
+            count = _scalar(dev.get("count"))
+            request = GpuRequest(dev.span, how="deploy.resources.reservations.devices")
+            if isinstance(ids, YSeq):
+                request.device_ids = [i.value for i in ids.items if isinstance(i, YScalar)]
+                request.span = ids.span
+            if count is not None:
+                request.count = -1 if count.value == "all" else _int(count.value)
+                if request.device_ids is None:
+                    request.span = count.span
+            if request.device_ids is None and request.count is None:
+                request.count = -1  # compose: no count and no ids reserves all GPUs
+            d.gpus.append(request)
+    gpus = service.get("gpus")
+    if isinstance(gpus, YScalar) and not gpus.is_null:
+        d.gpus.append(GpuRequest(gpus.span, count=-1 if gpus.value == "all" else _int(gpus.value), how="gpus"))
+    elif isinstance(gpus, YSeq):
+        for dev in gpus.items:
+            if isinstance(dev, YMap):
+                ids = dev.get("device_ids")
+                count = _scalar(dev.get("count"))
+                d.gpus.append(GpuRequest(dev.span,
+                                         [i.value for i in ids.items if isinstance(i, YScalar)] if isinstance(ids, YSeq) else None,
+                                         (-1 if count.value == "all" else _int(count.value)) if count else None, "gpus"))
+    visible = d.env.get("NVIDIA_VISIBLE_DEVICES")
+    if visible is not None and visible.value not in (None, "", "void", "none"):
+        value = visible.value
+        d.gpus.append(GpuRequest(visible.span, None if value == "all" else [v.strip() for v in value.split(",") if v.strip()],
+                                 -1 if value == "all" else None, "NVIDIA_VISIBLE_DEVICES"))
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _healthcheck(d: Deployment, node: YNode | None, source_for, env: Environment) -> None:
+    if not isinstance(node, YMap):
+        return
+    test = node.get("test")
+    if test is None:
+        return
+    words: list[Word] = []
+    if isinstance(test, YSeq):
+        for item in test.items:
+            if isinstance(item, YScalar):
+                words.extend(scalar_words(item, source_for(item), env, split=False)[0])
+    elif isinstance(test, YScalar):
+        for command in scalar_words(test, source_for(test), env, split=True, script=True):
+            words.extend(command)
+    d.healthcheck = Healthcheck([w.value for w in words], test.span, words)

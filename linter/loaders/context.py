@@ -1,0 +1,45 @@
+"""LoadContext: what a loader needs from the run (paths, environment, the release for a version)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..source import SourceFile
+
+
+@dataclass
+class LoadContext:
+    cwd: Path = field(default_factory=Path.cwd)
+    env_files: list[Path] | None = None  # --env-file: replaces the .env beside a compose file
+    process_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    default_version: str | None = None  # --vllm-version / config
+    release_for: Callable[[str | None], object] | None = None  # version -> Release or None
+    sources: dict[str, SourceFile] = field(default_factory=dict)  # abspath -> SourceFile
+
+    def display(self, path: Path) -> str:
+        """The path as shown in findings: relative to the working directory when below it."""
+        try:
+            return str(path.resolve().relative_to(self.cwd.resolve()))
+        except ValueError:
+            return str(path)
+
+    def source(self, path: Path, kind: str) -> SourceFile:
+        key = str(path.resolve())
+        sf = self.sources.get(key)
+        if sf is None:
+            sf = SourceFile(self.display(path), path.resolve(), kind=kind)
+            self.sources[key] = sf
+        return sf
+
+    def by_display(self, display: str) -> SourceFile | None:
+        for sf in self.sources.values():
+            if sf.path == display:
+                return sf
+        return None
+
+    def release(self, version: str | None):
+        if self.release_for is None:
+            return None
+        return self.release_for(version or self.default_version)

@@ -1,0 +1,184 @@
+"""Kubernetes manifests (multi-document YAML) -> Deployments.
+
+Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet (leader and
+worker templates), KServe InferenceService (predictor) and (Cluster)ServingRuntime. For each
+container that starts vLLM: ``command`` + ``args`` (``$(VAR)`` expanded from the container's
+``env`` as the kubelet does), ``env`` (``value`` / ``valueFrom``), ``resources.limits
+["nvidia.com/gpu"]``, ports, probes and volume mounts.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
+from ..source import UnreadableFile, read_text
+from ..span import Span
+from ..yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
+from .common import Environment, sequence_words, shell_c_commands
+from .context import LoadContext
+from .launch import attach_args, split_launch, version_from_image
+
+_K8S_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+_NO_ENV = Environment(process={})
+
+
+def _get(node: YNode | None, *keys: str) -> YNode | None:
+    for key in keys:
+        if not isinstance(node, YMap):
+            return None
+        node = node.get(key)
+    return node
+
+
+def pod_specs(doc: YMap) -> list[tuple[str, YMap]]:
+    """(label, pod spec) pairs of one manifest."""
+    kind_node = doc.get("kind")
+    kind = kind_node.value if isinstance(kind_node, YScalar) else ""
+    specs: list[tuple[str, YNode | None]] = []
+    if kind == "Pod":
+        specs.append(("", doc.get("spec")))
+    elif kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController"):
+        specs.append(("", _get(doc, "spec", "template", "spec")))
+    elif kind == "CronJob":
+        specs.append(("", _get(doc, "spec", "jobTemplate", "spec", "template", "spec")))
+    elif kind == "LeaderWorkerSet":
+        lwt = _get(doc, "spec", "leaderWorkerTemplate")
+        specs.append(("leader", _get(lwt, "leaderTemplate", "spec")))
+        specs.append(("worker", _get(lwt, "workerTemplate", "spec")))
+    elif kind == "InferenceService":
+        predictor = _get(doc, "spec", "predictor")
+        specs.append(("predictor", predictor))
+        model = _get(predictor, "model")
+        if isinstance(model, YMap):  # the model-format shorthand is itself a container
+            specs.append(("predictor.model", YMap(model.span, model.tag, {"containers": (
+                YScalar(model.span, "tag:yaml.org,2002:str", "containers"), YSeq(model.span, "tag:yaml.org,2002:seq", [model]))})))
+    elif kind in ("ServingRuntime", "ClusterServingRuntime"):
+        specs.append(("", doc.get("spec")))
+    return [(label, s) for label, s in specs if isinstance(s, YMap)]
+
+
+def load(path: Path, ctx: LoadContext) -> list[Deployment]:
+    sf = ctx.source(path, "kubernetes")
+    try:
+        sf.text = read_text(path)
+        docs = load_documents(sf.text, sf.path)
+    except UnreadableFile as exc:
+        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
+        return []
+    except YamlError as exc:
+        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+        return []
+    deployments = []
+    for doc in docs:
+        if not isinstance(doc, YMap):
+            continue
+        name_node = _get(doc, "metadata", "name")
+        kind_node = doc.get("kind")
+        base = f"{kind_node.value if isinstance(kind_node, YScalar) else '?'}/{name_node.value if isinstance(name_node, YScalar) else '?'}"
+        for label, spec in pod_specs(doc):
+            volumes = _pod_volumes(spec)
+            for list_key in ("initContainers", "containers"):
+                containers = spec.get(list_key)
+                if not isinstance(containers, YSeq):
+                    continue
+                for c in containers.items:
+                    if not isinstance(c, YMap):
+                        continue
+                    d = _container(c, doc, base, label, sf, ctx, volumes)
+                    if d is not None:
+                        deployments.append(d)
+    return deployments
+
+
+def _pod_volumes(spec: YMap) -> dict[str, tuple[str, str | None]]:
+    out: dict[str, tuple[str, str | None]] = {}
+    vols = spec.get("volumes")
+    if isinstance(vols, YSeq):
+        for v in vols.items:
+            if isinstance(v, YMap) and isinstance(v.get("name"), YScalar):
+                kind = next((k for k in v.keys() if k != "name"), "emptyDir")
+                src = _get(v, "hostPath", "path") or _get(v, "persistentVolumeClaim", "claimName") or _get(v, "configMap", "name")
+                out[v.get("name").value] = (kind, src.value if isinstance(src, YScalar) else None)
+    return out
+
+
+def _expand_k8s(words: list[Word], env: dict[str, EnvVar]) -> list[Word]:
+    out = []
+    for w in words:
+        if "$(" in w.value:
+            value = _K8S_VAR.sub(lambda m: env[m.group(1)].value or "" if m.group(1) in env and env[m.group(1)].value is not None else m.group(0), w.value)
+            value = value.replace("$$(", "$(")
+            out.append(Word(value, w.span, "", w.variables, False))
+        else:
+            out.append(w)
+    return out
+
+
+def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, pod_volumes) -> Deployment | None:
+    image_node = c.get("image")
+    image = image_node.value if isinstance(image_node, YScalar) else None
+    env: dict[str, EnvVar] = {}
+    env_node = c.get("env")
+    if isinstance(env_node, YSeq):
+        for item in env_node.items:
+            if not isinstance(item, YMap) or not isinstance(item.get("name"), YScalar):
+                continue
+            name = item.get("name").value
+            value = item.get("value")
+            env[name] = EnvVar(name, value.value if isinstance(value, YScalar) and not value.is_null else None,
+                               item.span, from_secret=item.get("valueFrom") is not None)
+    command = _expand_k8s(sequence_words(c.get("command"), sf, _NO_ENV), env)
+    args = _expand_k8s(sequence_words(c.get("args"), sf, _NO_ENV), env)
+    launch = split_launch(command, args, image)
+    if launch is None:
+        for inner in shell_c_commands(command + args, sf):
+            launch = split_launch([], inner, None)
+            if launch:
+                break
+    if launch is None:
+        return None
+    name_node = c.get("name")
+    cname = name_node.value if isinstance(name_node, YScalar) else "?"
+    key = name_node.span if isinstance(name_node, YScalar) else c.span
+    full = f"{base}/{label + '/' if label else ''}{cname}"
+    d = Deployment(sf.path, "kubernetes", full, key, image=image,
+                   image_span=image_node.span if isinstance(image_node, YScalar) else None, env=env,
+                   base_dir=str(Path(sf.abspath).parent))
+    version = version_from_image(image)
+    if version:
+        d.version, d.version_source = version, f"image tag {image}"
+    limits = _get(c, "resources", "limits")
+    requests = _get(c, "resources", "requests")
+    for res in (limits, requests):
+        gpu = _get(res, "nvidia.com/gpu") if isinstance(res, YMap) else None
+        if isinstance(gpu, YScalar):
+            try:
+                d.gpus.append(GpuRequest(gpu.span, count=int(gpu.value), how="nvidia.com/gpu"))
+            except ValueError:
+                sf.add("invalid-kubernetes", f"nvidia.com/gpu must be a whole number, not {gpu.value!r}", gpu.span)
+            break
+    ports = c.get("ports")
+    if isinstance(ports, YSeq):
+        for p in ports.items:
+            cp = _get(p, "containerPort")
+            if isinstance(cp, YScalar):
+                hp = _get(p, "hostPort")
+                d.ports.append(Port(cp.value, hp.value if isinstance(hp, YScalar) else None, p.span))
+    for probe_key in ("startupProbe", "readinessProbe", "livenessProbe"):
+        probe = c.get(probe_key)
+        port = _get(probe, "httpGet", "port")
+        if isinstance(port, YScalar):
+            path = _get(probe, "httpGet", "path")
+            words = [Word(f"http://localhost:{port.value}{path.value if isinstance(path, YScalar) else '/'}", port.span)]
+            d.healthcheck = Healthcheck([w.value for w in words], probe.span, words)
+            break
+    mounts = c.get("volumeMounts")
+    if isinstance(mounts, YSeq):
+        for m in mounts.items:
+            mp, mn = _get(m, "mountPath"), _get(m, "name")
+            if isinstance(mp, YScalar):
+                kind, source = pod_volumes.get(mn.value if isinstance(mn, YScalar) else "", ("volume", None))
+                d.volumes.append(Volume(source, mp.value, m.span, kind))
+    attach_args(d, launch[1], launch[0], ctx)
+    return d

@@ -1,0 +1,59 @@
+"""ruff-like text: ``path:line:col: CODE [severity] message``, the source line with a caret, the hint."""
+from __future__ import annotations
+
+from collections import Counter
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def render(result, *, color: bool = False, quiet: bool = False, verbose: bool = False, statistics: bool = False,
+           show_source: bool = True, **_) -> str:
+    def c(code, text):
+        return f"{code}{text}{_RESET}" if color else text
+
+    lines: list[str] = []
+    project = result.project
+    for f in result.findings:
+        head = f"{c(_BOLD, f.span.path)}:{f.span.line}:{f.span.column}: {c(_COLORS[f.severity], f.code)} [{f.severity}] {f.message}"
+        lines.append(head)
+        if quiet:
+            continue
+        source = project.source(f.span.path)
+        text = source.line_text(f.span.line) if source is not None and show_source else ""
+        if text.strip():
+            gutter = " " * len(str(f.span.line))
+            start = max(f.span.column - 1, 0)
+            end = f.span.end_column - 1 if f.span.end_line == f.span.line else len(text)
+            width = max(1, min(end, len(text)) - start)
+            lines.append(c(_DIM, f"{gutter} |"))
+            lines.append(c(_DIM, f"{f.span.line} |") + f" {text}")
+            lines.append(c(_DIM, f"{gutter} |") + " " + " " * start + c(_COLORS[f.severity], "^" * width))
+        if f.hint:
+            lines.append(f"  = help: {f.hint}")
+        if f.fix is not None:
+            lines.append(f"  = fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.description}")
+        lines.append("")
+    if statistics:
+        counts = Counter((f.code, f.name) for f in result.findings)
+        for (code, name), n in sorted(counts.items(), key=lambda x: (-x[1], x[0])):
+            lines.append(f"{n:5d}\t{code}\t{name}")
+        if counts:
+            lines.append("")
+    by_sev = Counter(f.severity for f in result.findings)
+    if result.findings:
+        parts = [f"{by_sev[s]} {s}{'s' if by_sev[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info") if by_sev[s]]
+        fixable = sum(1 for f in result.findings if f.fix is not None and f.fix.safe)
+        summary = f"Found {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({', '.join(parts)})"
+        files = len({f.span.path for f in result.findings})
+        summary += f" in {files} file{'s' if files != 1 else ''}."
+        if fixable:
+            summary += f" {fixable} fixable with --fix."
+        lines.append(summary)
+    elif not quiet:
+        n = len(project.deployments)
+        lines.append(f"All checks passed: {n} vLLM launch{'es' if n != 1 else ''} in {len(project.files)} file{'s' if len(project.files) != 1 else ''}.")
+    if (verbose or not quiet) and result.notes:
+        for note in result.notes:
+            lines.append(c(_DIM, f"note: {note}"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,73 @@
+"""Rule: one module of the ``rules`` package, registered by being there.
+
+A rule module defines, beside its check, its identity and defaults, and documents itself in its
+docstring (what it does, why it is bad, example, fix)::
+
+    CODE = "VLL102"
+    NAME = "unpinned-image"
+    CATEGORY = "reproducibility"
+    SEVERITY = "warning"          # error, warning or info
+    SCOPE = "deployment"          # "deployment" (one launch), "project" (all launches) or "file"
+    NEEDS = ()                    # knowledge it cannot run without: "release", "model", "gpu", "estimate"
+
+    def check(target, ctx):       # a Deployment, the Project, or a SourceFile
+        yield ctx.finding(span, "message", hint="how to fix")
+
+Adding a rule is adding a module: nothing else is edited.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: str
+    severity: str
+    scope: str
+    needs: tuple[str, ...]
+    module: ModuleType
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.module.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else self.name
+
+    def check(self, target, ctx):
+        return self.module.check(target, ctx)
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    from . import rules as package  # the rules/ folder, installed as vllm_lint.rules
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found.append(Rule(module.CODE, module.NAME, module.CATEGORY, module.SEVERITY,
+                          getattr(module, "SCOPE", "deployment"), tuple(getattr(module, "NEEDS", ())), module))
+    codes = [r.code for r in found]
+    duplicates = {c for c in codes if codes.count(c) > 1}
+    if duplicates:
+        raise RuntimeError(f"rule codes used twice: {sorted(duplicates)}")
+    return tuple(sorted(found, key=lambda r: r.code))
+
+
+def rule_by(code_or_name: str) -> Rule | None:
+    key = code_or_name.strip()
+    for r in all_rules():
+        if r.code.lower() == key.lower() or r.name == key:
+            return r
+    return None

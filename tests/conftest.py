@@ -1,0 +1,48 @@
+"""Shared helpers: write a small project into a temporary folder and lint it."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from vllm_lint.config import Settings
+from vllm_lint.engine import check, load_project, select_rules
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"))
+
+
+def lint(root: Path, files: dict[str, str | bytes] | None = None, *, select=None, settings: Settings | None = None,
+         paths=None, process_env=None, monkeypatch=None):
+    """Lint ``files`` written under ``root``; returns the engine's Result."""
+    if files:
+        write(root, files)
+    settings = settings or Settings(root=root)
+    project = load_project([root / p for p in paths] if paths else [root], settings, cwd=root)
+    return check(project, select_rules(settings, select))
+
+
+def codes(result) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    """Tests see no variables of the developer's shell that compose files could interpolate."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("VLLM_", "HF_", "HUGGING", "MODEL_", "CUDA_", "NVIDIA_", "GPU_")):
+            monkeypatch.delenv(name, raising=False)
