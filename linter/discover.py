@@ -109,8 +109,8 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     files: list[Path] = []
     seen_dirs: set[tuple[int, int]] = set()
     for p in paths:
-        if not p.exists() and not p.is_symlink():
-            found.problems.append((p, "no such file or directory"))
+        if not p.exists():
+            found.problems.append((p, "no such file or directory" + (" (broken symbolic link)" if p.is_symlink() else "")))
             continue
         if p.is_dir():
             _walk(p, excluder, files, seen_dirs, found)

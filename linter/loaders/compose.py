@@ -74,7 +74,7 @@ def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
     service_keys: dict[str, YScalar] = {}
     for sf, root in roots:
         node = root.get("services")
-        if node is None:
+        if node is None or isinstance(node, YScalar) and node.is_null:
             continue
         if not isinstance(node, YMap):
             sf.add("invalid-compose", "'services' must be a mapping", node.span)
