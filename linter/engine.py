@@ -37,7 +37,9 @@ class Project:
         return self.releases.get(id(deployment))
 
     def source(self, path: str) -> SourceFile | None:
-        return next((f for f in self.files if f.path == path), None)
+        if len(getattr(self, "_by_path", ())) != len(self.files):
+            self._by_path = {f.path: f for f in self.files}
+        return self._by_path.get(path)
 
 
 @dataclass

@@ -1,11 +1,10 @@
 """Span: where a value stands in a source file (1-based lines and columns)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Span:
+class Span(NamedTuple):
     """A range in a source file. Lines and columns are 1-based; ``end_column`` is exclusive."""
 
     path: str

@@ -33,13 +33,13 @@ class YamlError(Exception):
         self.column = column
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class YNode:
     span: Span
     tag: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class YScalar(YNode):
     value: str  # the value as read, after interpolation when the loader applies one
     style: str | None = None  # None (plain), "'", '"', "|", ">"
@@ -54,7 +54,7 @@ class YScalar(YNode):
         return self.tag.endswith(":null")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class YSeq(YNode):
     items: list[YNode] = field(default_factory=list)
 
@@ -65,7 +65,7 @@ class YSeq(YNode):
         return len(self.items)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class YMap(YNode):
     # key -> (key node, value node); insertion order is the document's order
     entries: dict[str, tuple[YScalar, YNode]] = field(default_factory=dict)

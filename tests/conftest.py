@@ -44,5 +44,5 @@ def _clean_environment(monkeypatch):
     import os
 
     for name in list(os.environ):
-        if name.startswith(("VLLM_", "HF_", "HUGGING", "MODEL_", "CUDA_", "NVIDIA_", "GPU_")):
+        if name.startswith(("VLLM_", "HF_", "HUGGING", "MODEL_", "CUDA_", "NVIDIA_", "GPU_")) and not name.startswith("VLLM_LINT_"):
             monkeypatch.delenv(name, raising=False)

@@ -44,7 +44,7 @@ class Environment:
         for path in paths:
             sf = SourceFile(display(path), path, kind="dotenv")
             if sources is not None:
-                sources[str(path)] = sf
+                sources[os.path.abspath(path)] = sf
             try:
                 sf.text = read_text(path)
             except UnreadableFile as exc:

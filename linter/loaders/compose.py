@@ -53,7 +53,7 @@ def environment_for(files: list[Path], ctx: LoadContext) -> Environment:
     sources: dict = {}
     env = Environment.from_files(env_paths, ctx.display, ctx.process_env, sources)
     for key, sf in sources.items():
-        ctx.sources.setdefault(key, sf)
+        ctx.add_source(key, sf)
     return env
 
 
@@ -257,7 +257,7 @@ def _environment(d: Deployment, service: YMap, source_for, env: Environment, bas
         sources: dict = {}
         file_env = Environment.from_files([path], ctx.display, {}, sources)
         for key, loaded in sources.items():
-            ctx.sources.setdefault(key, loaded)
+            ctx.add_source(key, loaded)
         for var, definition in file_env.definitions.items():
             d.env[var] = EnvVar(var, definition.value, definition.span)
         d.depends_on_files.append(ctx.display(path))

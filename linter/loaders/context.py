@@ -17,27 +17,33 @@ class LoadContext:
     default_version: str | None = None  # --vllm-version / config
     release_for: Callable[[str | None], object] | None = None  # version -> Release or None
     sources: dict[str, SourceFile] = field(default_factory=dict)  # abspath -> SourceFile
+    _displayed: dict[str, SourceFile] = field(default_factory=dict)  # shown path -> SourceFile
+
+    def __post_init__(self) -> None:
+        self._cwd = str(self.cwd.resolve())
 
     def display(self, path: Path) -> str:
         """The path as shown in findings: relative to the working directory when below it."""
-        try:
-            return str(path.resolve().relative_to(self.cwd.resolve()))
-        except ValueError:
-            return str(path)
+        absolute = os.path.abspath(path)
+        if absolute.startswith(self._cwd + os.sep):
+            return absolute[len(self._cwd) + 1:]
+        return str(path)
 
     def source(self, path: Path, kind: str) -> SourceFile:
-        key = str(path.resolve())
+        key = os.path.abspath(path)
         sf = self.sources.get(key)
         if sf is None:
-            sf = SourceFile(self.display(path), path.resolve(), kind=kind)
-            self.sources[key] = sf
+            sf = SourceFile(self.display(path), Path(key), kind=kind)
+            self.add_source(key, sf)
         return sf
 
+    def add_source(self, key: str, sf: SourceFile) -> None:
+        if key not in self.sources:
+            self.sources[key] = sf
+            self._displayed.setdefault(sf.path, sf)
+
     def by_display(self, display: str) -> SourceFile | None:
-        for sf in self.sources.values():
-            if sf.path == display:
-                return sf
-        return None
+        return self._displayed.get(display)
 
     def release(self, version: str | None):
         if self.release_for is None:
