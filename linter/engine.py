@@ -184,7 +184,10 @@ def check(project: Project, rules: list[Rule]) -> Result:
     notes = list(project.notes)
     for what, codes in sorted(skipped.items()):
         notes.append(f"skipped {', '.join(sorted(codes))}: no {what} available")
-    findings = _apply_suppressions(project, findings, {r.code for r in rules})
+    unique: dict = {}
+    for f in findings:  # the same finding reached through several launches (a shared .env line) counts once
+        unique.setdefault((f.code, f.span.path, f.span.line, f.span.column, f.message), f)
+    findings = _apply_suppressions(project, list(unique.values()), {r.code for r in rules})
     findings = _apply_settings(project.settings, findings)
     findings.sort(key=Finding.sort_key)
     return Result(findings, project, errors, notes)

@@ -1,0 +1,37 @@
+"""The Hugging Face token is passed as ``HUGGING_FACE_HUB_TOKEN`` instead of ``HF_TOKEN``.
+
+## What it does
+Reports ``HUGGING_FACE_HUB_TOKEN`` in a launch's environment. ``huggingface_hub`` reads
+``HF_TOKEN`` first and keeps ``HUGGING_FACE_HUB_TOKEN`` only "for backward compatibility"
+(``huggingface_hub/utils/_auth.py``, ``_get_token_from_environment``, up to 2.4.0).
+
+## Why is this bad?
+Seed reports 003 and 004 set ``HUGGING_FACE_HUB_TOKEN=${HUGGING_FACE_HUB_TOKEN}`` in every
+profile. It works today through the fallback, but a stray ``HF_TOKEN`` in the environment or in an
+``env_file`` silently wins over it, and the old name is the one that will go.
+
+## Example
+```yaml
+    environment:
+      - HUGGING_FACE_HUB_TOKEN=${HUGGING_FACE_HUB_TOKEN}
+```
+
+## Fix
+Rename it: ``HF_TOKEN=${HF_TOKEN}``.
+"""
+CODE = "VLL110"
+NAME = "hf-token-variable"
+CATEGORY = "environment"
+SEVERITY = "info"
+
+
+def check(deployment, ctx):
+    old = deployment.env.get("HUGGING_FACE_HUB_TOKEN")
+    if old is None:
+        return
+    new = deployment.env.get("HF_TOKEN")
+    if new is not None and new.value and old.value and new.value != old.value:
+        message = "HUGGING_FACE_HUB_TOKEN and HF_TOKEN are both set, to different values: huggingface_hub uses HF_TOKEN"
+    else:
+        message = "HUGGING_FACE_HUB_TOKEN is read by huggingface_hub only as a fallback for HF_TOKEN"
+    yield ctx.finding(old.span, message, hint="rename it to HF_TOKEN")
