@@ -62,10 +62,13 @@ def main():
 @click.option("--exclude", multiple=True, help="gitignore-style patterns of paths to skip (adds to the configuration's).")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when stdout is a terminal).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour (with --fix or --diff).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say what was read and assumed.")
 def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_path, vllm_version, offline, no_cache,
-                  compose_files, env_files, exclude, statistics, color, quiet, verbose):
+                  compose_files, env_files, exclude, statistics, fix, unsafe_fixes, show_diff, color, quiet, verbose):
     """Lint the vLLM launches found in PATHS (files or folders; default: the current folder)."""
     from . import config as config_module
     from .engine import run
@@ -91,7 +94,26 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_pat
         settings.env_file = [str(p.resolve()) for p in env_files]
     targets = list(paths) or ([] if compose_files else [Path(".")])
     groups = [[Path(p) for p in compose_files]] if compose_files else None
-    result = run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups)
+    def lint():
+        return run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups)
+
+    if fix or show_diff:
+        from .fix import fix_run, unified_diff
+
+        result, changes, fix_errors = fix_run(lint, unsafe=unsafe_fixes, write=fix and not show_diff)
+        for error in fix_errors:
+            click.echo(f"vllm-lint: {error}", err=True)
+        if show_diff:
+            for entry in changes.values():
+                click.echo(unified_diff(entry), nl=False)
+            n = sum(len(e.applied) for e in changes.values())
+            click.echo(f"Would fix {n} finding{'s' if n != 1 else ''} in {len(changes)} file{'s' if len(changes) != 1 else ''}.", err=True)
+            sys.exit(EXIT_FINDINGS if changes else EXIT_OK)
+        n = sum(len(e.applied) for e in changes.values())
+        if n and not quiet:
+            click.echo(f"Fixed {n} finding{'s' if n != 1 else ''} in {len(changes)} file{'s' if len(changes) != 1 else ''}.", err=True)
+    else:
+        result = lint()
     if color is None:
         color = sys.stdout.isatty()
     output = render(fmt, result, color=color, quiet=quiet, verbose=verbose, statistics=statistics)

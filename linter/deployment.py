@@ -26,6 +26,11 @@ class Word:
     raw: str = ""
     variables: tuple[VarUse, ...] = ()
     exact: bool = True  # False when the span could only be approximated (escapes in a quoted scalar)
+    # How text written at ``span`` is read back, for fixes: "yaml-plain" (a whole plain scalar),
+    # "yaml-single" / "yaml-double" (the inside of a quoted scalar), "shell" (a word of a command
+    # string), "json" (the inside of a JSON string); "" when the span cannot be rewritten exactly.
+    quoting: str = ""
+    item_span: Span | None = None  # the whole list item the word is, for list-form commands
 
 
 @dataclass
@@ -64,6 +69,7 @@ class EnvVar:
     span: Span  # where the variable is set for the container
     variables: tuple[VarUse, ...] = ()
     from_secret: bool = False  # k8s valueFrom / a compose secret
+    name_span: Span | None = None  # where the variable's name is written (for renames)
 
 
 @dataclass

@@ -19,6 +19,9 @@ profile. It works today through the fallback, but a stray ``HF_TOKEN`` in the en
 ## Fix
 Rename it: ``HF_TOKEN=${HF_TOKEN}``.
 """
+from vllm_lint.edits import rename_env
+from vllm_lint.finding import Fix
+
 CODE = "VLL110"
 NAME = "hf-token-variable"
 CATEGORY = "environment"
@@ -30,8 +33,12 @@ def check(deployment, ctx):
     if old is None:
         return
     new = deployment.env.get("HF_TOKEN")
+    fix = None
     if new is not None and new.value and old.value and new.value != old.value:
         message = "HUGGING_FACE_HUB_TOKEN and HF_TOKEN are both set, to different values: huggingface_hub uses HF_TOKEN"
     else:
         message = "HUGGING_FACE_HUB_TOKEN is read by huggingface_hub only as a fallback for HF_TOKEN"
-    yield ctx.finding(old.span, message, hint="rename it to HF_TOKEN")
+        source = ctx.source(old.name_span.path) if old.name_span is not None else None
+        edits = rename_env(old, "HF_TOKEN", source) if source is not None and new is None else None
+        fix = Fix("rename HUGGING_FACE_HUB_TOKEN to HF_TOKEN", edits) if edits else None
+    yield ctx.finding(old.name_span or old.span, message, hint="rename it to HF_TOKEN", fix=fix)

@@ -114,13 +114,18 @@ def scalar_words(node: YScalar, source: SourceFile, env: Environment, *, split: 
         value, uses = (node.value, ()) if "$" not in node.raw_value else interpolate_scalar(node, source, env)
         span = node.span
         raw = ""
+        quoting = ""
         if node.style in ("'", '"') and span.line == span.end_line and span.start is not None:
             span = source.span(span.start + 1, span.end - 1)
             raw = source.text[span.start:span.end]
+            quoting = "yaml-single" if node.style == "'" else "yaml-double"
         elif node.style is None and span.start is not None:
             raw = source.text[span.start:span.end]
+            quoting = "yaml-plain" if span.line == span.end_line else ""
         exact = raw == node.raw_value
-        return [[Word(value, span, raw if exact else "", uses, exact)]]
+        if node.style == '"' and "\\" in raw:
+            quoting = ""  # escapes: the text is not the value
+        return [[Word(value, span, raw if exact else "", uses, exact, quoting if span.start is not None else "", node.span)]]
     raw_value = node.raw_value
     try:
         commands = shellwords.split(raw_value, script=script)
@@ -151,9 +156,10 @@ def scalar_words(node: YScalar, source: SourceFile, env: Environment, *, split: 
                 if not parts:  # a variable that expanded to nothing
                     continue
                 for p in parts:
-                    words.append(Word(p.value, span, token if exact else "", uses, exact and len(parts) == 1 and p.value == token))
+                    words.append(Word(p.value, span, token if exact else "", uses, exact and len(parts) == 1 and p.value == token,
+                                      "shell" if exact and len(parts) == 1 else ""))
             else:
-                words.append(Word(w.value, span, token if exact else "", (), exact))
+                words.append(Word(w.value, span, token if exact else "", (), exact, "shell" if exact else ""))
         result.append(words)
     return result
 
@@ -203,7 +209,8 @@ def shell_c_commands(words: list[Word], source: SourceFile) -> list[list[Word]]:
                     token = script.value[sw.start:sw.end]
                     at = source.text.find(token, cursor, end) if end > start else -1
                     if at >= 0:
-                        located.append(Word(sw.value, source.span(at, at + len(token)), token, script.variables, True))
+                        located.append(Word(sw.value, source.span(at, at + len(token)), token, script.variables, True,
+                                            ""))  # inside sh -c: two levels of quoting, not rewritten
                         cursor = at + len(token)
                     else:
                         located.append(Word(sw.value, script.span, "", script.variables, False))

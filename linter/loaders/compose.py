@@ -265,7 +265,8 @@ def _environment(d: Deployment, service: YMap, source_for, env: Environment, bas
     if isinstance(node, YMap):
         for var, value in node.items():
             scalar = _scalar(value)
-            d.env[var] = EnvVar(var, scalar.value if scalar else env.lookup(var), value.span, _uses(value, source_for, env))
+            d.env[var] = EnvVar(var, scalar.value if scalar else env.lookup(var), value.span, _uses(value, source_for, env),
+                                name_span=_name_span(node.key_node(var), var, source_for))
     elif isinstance(node, YSeq):
         for item in node.items:
             if isinstance(item, YMap):  # produced by merging
@@ -274,7 +275,19 @@ def _environment(d: Deployment, service: YMap, source_for, env: Environment, bas
                     d.env[var] = EnvVar(var, scalar.value if scalar else env.lookup(var), value.span, _uses(value, source_for, env))
             elif isinstance(item, YScalar):
                 var, eq, value = item.value.partition("=")
-                d.env[var] = EnvVar(var, value if eq else env.lookup(var), item.span, _uses(item, source_for, env))
+                d.env[var] = EnvVar(var, value if eq else env.lookup(var), item.span, _uses(item, source_for, env),
+                                    name_span=_name_span(item, var, source_for))
+
+
+def _name_span(node: YScalar | None, name: str, source_for) -> Span | None:
+    """The span of a variable name at the start of a scalar (``NAME=value`` or a ``NAME:`` key)."""
+    if node is None or node.span.start is None:
+        return None
+    sf = source_for(node)
+    start = node.span.start + (1 if node.style in ("'", '"') else 0)
+    if sf.text[start:start + len(name)] != name:
+        return None
+    return sf.span(start, start + len(name))
 
 
 def _uses(node: YNode, source_for, env: Environment):

@@ -38,7 +38,7 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
     commands: list[list[Word]] = []
     try:
         for command in shellwords.split(text, script=True):
-            commands.append([Word(w.value, sf.span(w.start, w.end), text[w.start:w.end], (), True) for w in command])
+            commands.append([Word(w.value, sf.span(w.start, w.end), text[w.start:w.end], (), True, "shell") for w in command])
     except shellwords.ShellSyntaxError as exc:
         line, col = sf.position(exc.offset)
         sf.add("invalid-command", f"cannot split this script: {exc}", Span.point(sf.path, line, col))
@@ -54,7 +54,8 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
                 at = text.find(token, cursor, m.end(2))
                 span = sf.span(at + 1, at + len(token) - 1) if at >= 0 else sf.span(m.start(2), m.end(2))
                 cursor = at + len(token) if at >= 0 else cursor
-                words.append(Word(str(item), span, str(item) if at >= 0 and token == f'"{item}"' else "", (), at >= 0))
+                words.append(Word(str(item), span, str(item) if at >= 0 and token == f'"{item}"' else "", (), at >= 0,
+                                  "json" if at >= 0 else ""))
             commands.append(words)
     deployments = []
     for words in commands:

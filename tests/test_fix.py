@@ -1,0 +1,83 @@
+"""--fix: only the intended characters change, writes are atomic and idempotent, nothing is lost."""
+import os
+import stat
+import subprocess
+import sys
+
+from conftest import write
+
+from vllm_lint.config import Settings
+from vllm_lint.engine import run
+from vllm_lint.fix import fix_run
+
+PROFILE = """\
+# Profile with comments, anchors and odd quoting: all of it must survive.
+x-env: &env
+  HF_HOME: /hf   # cache
+services:
+  llm:
+    image: 'vllm/vllm-openai:v0.11.0'
+    environment:
+      - "HUGGING_FACE_HUB_TOKEN=${HUGGING_FACE_HUB_TOKEN:-}"   # old name
+      - OTHER=1
+    command:   ["--model", "m"]     # flow style kept
+"""
+
+
+def cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "vllm_lint", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_fix_changes_only_the_name_and_keeps_everything_else(tmp_path):
+    write(tmp_path, {"compose.yaml": PROFILE})
+    path = tmp_path / "compose.yaml"
+    path.chmod(0o640)
+    out = cli(".", "--fix", "--select", "VLL110", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    expected = PROFILE.replace('"HUGGING_FACE_HUB_TOKEN=', '"HF_TOKEN=')
+    assert path.read_bytes() == expected.encode()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".vllm-lint")]
+    # a second run changes nothing
+    before = path.read_bytes()
+    cli(".", "--fix", "--select", "VLL110", cwd=tmp_path)
+    assert path.read_bytes() == before
+
+
+def test_diff_prints_and_writes_nothing(tmp_path):
+    write(tmp_path, {"compose.yaml": PROFILE})
+    out = cli(".", "--diff", "--select", "VLL110", cwd=tmp_path)
+    assert out.returncode == 1
+    assert '-      - "HUGGING_FACE_HUB_TOKEN=${HUGGING_FACE_HUB_TOKEN:-}"   # old name' in out.stdout
+    assert '+      - "HF_TOKEN=${HUGGING_FACE_HUB_TOKEN:-}"   # old name' in out.stdout
+    assert (tmp_path / "compose.yaml").read_text() == PROFILE
+
+
+def test_file_changed_since_read_is_not_written(tmp_path):
+    write(tmp_path, {"compose.yaml": PROFILE})
+    path = tmp_path / "compose.yaml"
+    settings = Settings(root=tmp_path)
+    calls = []
+
+    def lint():
+        result = run([tmp_path], settings, select=["VLL110"])
+        if not calls:
+            path.write_text(PROFILE + "# edited by someone else\n")
+        calls.append(1)
+        return result
+
+    _, changes, errors = fix_run(lint, unsafe=False, write=True)
+    assert changes == {} and "changed since it was read" in errors[0]
+    assert path.read_text().endswith("# edited by someone else\n")
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path):
+    from vllm_lint.finding import Edit, Finding, Fix
+    from vllm_lint.fix import plan
+
+    write(tmp_path, {"compose.yaml": PROFILE})
+    result = run([tmp_path], Settings(root=tmp_path), select=["VLL110"])
+    [f] = result.findings
+    f.fix = Fix(f.fix.description, f.fix.edits, safe=False)
+    assert plan(result.findings, result.project, unsafe=False) == {}
+    assert [p.rsplit("/", 1)[-1] for p in plan(result.findings, result.project, unsafe=True)] == ["compose.yaml"]
