@@ -60,6 +60,7 @@ def main():
 @click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
               help="Env file(s) for compose interpolation instead of the .env beside the compose file.")
 @click.option("--exclude", multiple=True, help="gitignore-style patterns of paths to skip (adds to the configuration's).")
+@click.option("--diff-base", metavar="REF", help="Only report findings on lines added or changed since git REF.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when stdout is a terminal).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
@@ -68,7 +69,7 @@ def main():
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say what was read and assumed.")
 def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_path, vllm_version, offline, no_cache,
-                  compose_files, env_files, exclude, statistics, fix, unsafe_fixes, show_diff, color, quiet, verbose):
+                  compose_files, env_files, exclude, diff_base, statistics, fix, unsafe_fixes, show_diff, color, quiet, verbose):
     """Lint the vLLM launches found in PATHS (files or folders; default: the current folder)."""
     from . import config as config_module
     from .engine import run
@@ -90,12 +91,20 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_pat
     settings.no_cache = settings.no_cache or no_cache
     settings.extend_select += _codes(extend_select)
     settings.exclude += list(exclude)
+    if diff_base:
+        settings.diff_base = diff_base
     if env_files:
         settings.env_file = [str(p.resolve()) for p in env_files]
     targets = list(paths) or ([] if compose_files else [Path(".")])
     groups = [[Path(p) for p in compose_files]] if compose_files else None
     def lint():
-        return run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups)
+        from .gitdiff import GitError
+
+        try:
+            return run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups)
+        except GitError as exc:
+            click.echo(f"vllm-lint: --diff-base {settings.diff_base}: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
 
     if fix or show_diff:
         from .fix import fix_run, unified_diff

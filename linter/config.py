@@ -33,6 +33,7 @@ class Settings:
     env_file: list[str] = field(default_factory=list)
     hardware: str | dict[str, str] | None = None
     rules: dict[str, dict] = field(default_factory=dict)
+    diff_base: str | None = None  # only findings on lines changed since this git revision
     root: Path = field(default_factory=Path.cwd)  # folder the config file lives in
     source: str | None = None  # the config file read, if any
 

@@ -32,6 +32,7 @@ class Project:
     releases: dict[int, object] = field(default_factory=dict)  # id(deployment) -> Release
     models: dict[str, object] = field(default_factory=dict)  # model id -> ModelMeta
     notes: list[str] = field(default_factory=list)  # said once per run (assumed versions, skipped checks)
+    changed: dict | None = None  # --diff-base: absolute path -> changed lines (None: new file)
 
     def release_of(self, deployment: Deployment):
         return self.releases.get(id(deployment))
@@ -100,6 +101,10 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
         sf = ctx.source(path, "")
         sf.add("unreadable", f"cannot read: {reason}", Span.point(sf.path))
     project = Project(sorted(ctx.sources.values(), key=lambda f: f.path), deployments, settings)
+    if settings.diff_base:
+        from .gitdiff import changed_lines
+
+        project.changed = changed_lines(settings.diff_base, cwd or Path.cwd())
     _resolve_releases(project)
     return project
 
@@ -189,8 +194,18 @@ def check(project: Project, rules: list[Rule]) -> Result:
         unique.setdefault((f.code, f.span.path, f.span.line, f.span.column, f.message), f)
     findings = _apply_suppressions(project, list(unique.values()), {r.code for r in rules})
     findings = _apply_settings(project.settings, findings)
+    if project.changed is not None:
+        findings = [f for f in findings if _changed(project, f.span)]
     findings.sort(key=Finding.sort_key)
     return Result(findings, project, errors, notes)
+
+
+def _changed(project: Project, span: Span) -> bool:
+    source = project.source(span.path)
+    if source is None:
+        return False
+    lines = project.changed.get(source.abspath, set())
+    return lines is None or any(line in lines for line in range(span.line, span.end_line + 1))
 
 
 def _available(need: str, ctx: Context) -> bool:
