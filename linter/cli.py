@@ -171,5 +171,29 @@ def explain_command(code):
     click.echo(rule.doc)
 
 
+@main.command("pr-comment")
+@click.argument("report", type=click.File("r", encoding="utf-8"))
+@click.option("--repository", envvar="GITHUB_REPOSITORY", required=True, help="owner/name [env: GITHUB_REPOSITORY]")
+@click.option("--pr", "number", type=int, help="Pull-request number [default: from GITHUB_EVENT_PATH].")
+@click.option("--api-url", envvar="GITHUB_API_URL", default="https://api.github.com", show_default=True)
+def pr_comment_command(report, repository, number, api_url):
+    """Create or update vllm-lint's comment on a pull request with a Markdown REPORT (GITHUB_TOKEN)."""
+    import os
+
+    from .github_comment import CommentError, pull_request_number, upsert
+
+    token = os.environ.get("GITHUB_TOKEN")
+    number = number or pull_request_number(os.environ.get("GITHUB_EVENT_PATH"))
+    if not token or not number:
+        click.echo("vllm-lint: pr-comment needs GITHUB_TOKEN and a pull-request number (--pr or GITHUB_EVENT_PATH)", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
+        action, comment_id = upsert(report.read(), repository=repository, number=number, token=token, api_url=api_url)
+    except CommentError as exc:
+        click.echo(f"vllm-lint: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"{action} comment {comment_id} on {repository}#{number}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -121,6 +121,10 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
                     files.append(sibling)
         else:
             files.append(p)  # named explicitly: never excluded
+            for base, override in OVERRIDE_NAMES.items():  # a compose file and its override go together
+                pair = {base: override, override: base}.get(p.name)
+                if pair and (p.parent / pair).is_file():
+                    files.append(p.parent / pair)
     composed_in_projects = {f.resolve() for group in (explicit_compose or []) for f in group}
     found.compose.extend(explicit_compose or [])
     unique: dict[Path, Path] = {}
