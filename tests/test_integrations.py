@@ -46,7 +46,7 @@ def test_pre_commit_hook_with_the_real_framework(tmp_path):
     run = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"]
     out = subprocess.run(run, cwd=project, capture_output=True, text=True, env=env, timeout=900)
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "bad/compose.yaml:5:" in out.stdout and "VLL103" in out.stdout
+    assert "bad/compose.yaml:4:" in out.stdout and "VLL103" in out.stdout
     assert "good/compose.yaml" not in out.stdout
     (project / "bad/compose.yaml").write_text(GOOD)
     subprocess.run(["git", "add", "."], cwd=project, check=True, env=env)
