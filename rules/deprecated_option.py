@@ -1,0 +1,49 @@
+"""An option that the pinned vLLM release still accepts but has deprecated.
+
+## What it does
+Reports options whose help text or parser marks them deprecated in the release the image pins,
+with the replacement the release names.
+
+## Why is this bad?
+Deprecated options are removed a release or two later, and the profile then fails at argument
+parsing on the next image upgrade. Seed report 004 pins ``v0.9.2`` with ``--enable-reasoning``,
+which that release already marks deprecated in favour of ``--reasoning-parser`` alone.
+
+## Example
+```yaml
+    image: vllm/vllm-openai:v0.9.2
+    command: ["--enable-reasoning", "--reasoning-parser", "qwen3"]
+```
+
+## Fix
+Use the replacement, or drop the option where it no longer has an effect.
+"""
+from vllm_lint.edits import remove_arg, rename_flag
+from vllm_lint.finding import Fix
+
+CODE = "VLL203"
+NAME = "deprecated-option"
+CATEGORY = "vllm-cli"
+SEVERITY = "warning"
+NEEDS = ("release",)
+
+
+def check(deployment, ctx):
+    release = ctx.release
+    for arg in deployment.args:
+        if arg.origin == "positional" or not arg.flag:
+            continue
+        option = release.option("--" + arg.flag if arg.origin == "config" else arg.flag)
+        if option is None or not option.deprecated:
+            continue
+        fix = None
+        if option.replacement and option.replacement.startswith("--") and arg.origin != "config":
+            edits = rename_flag(arg, option.replacement)
+            fix = Fix(f"use {option.replacement}", edits) if edits else None
+        elif option.replacement is None and option.type == "bool-flag" and arg.origin != "config":
+            source = ctx.source(arg.flag_span.path)
+            edits = remove_arg(arg, source) if source is not None else None
+            fix = Fix(f"remove {arg.flag}", edits, safe=False) if edits else None
+        hint = f"use {option.replacement}" if option.replacement else "remove it"
+        yield ctx.finding(arg.flag_span, f"{arg.flag} is deprecated in vLLM {release.version}: {option.deprecated}",
+                          hint=hint, fix=fix)

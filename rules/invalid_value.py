@@ -1,0 +1,99 @@
+"""A value that the pinned vLLM release's parser rejects.
+
+## What it does
+Runs each argument's value through the release's option table the way its parser would: type
+conversion (int, float, JSON), choices, ``nargs``, JSON-valued options given in a form the release
+does not read, and flags given a value they do not take. The message is argparse's own. Values that
+come from unset variables or that the shell expands at run time are not judged.
+
+## Why is this bad?
+Seed report 002, deploying the ``medium-vl`` profile, stopped twice at argument parsing:
+``argument --limit-mm-per-prompt: Value image:3,video:0 cannot be converted`` and
+``argument --mm-encoder-tp-mode: invalid choice: 'replicate' (choose from data, weights)``. Seed
+report 000 had recommended ``replicate``, a value no release ever accepted.
+
+## Example
+```yaml
+    command: >
+      --limit-mm-per-prompt image:3,video:0
+      --mm-encoder-tp-mode replicate
+```
+
+## Fix
+Write JSON for JSON options (``--limit-mm-per-prompt '{"image":3,"video":0}'``) and one of the
+listed choices (``--mm-encoder-tp-mode weights``, the default). ``--fix`` rewrites the
+``key:value`` / ``key=value`` forms to JSON and ``replicate`` to ``weights``.
+"""
+import difflib
+import json
+import re
+
+from vllm_lint.edits import replace_value
+from vllm_lint.finding import Fix
+
+CODE = "VLL202"
+NAME = "invalid-value"
+CATEGORY = "vllm-cli"
+SEVERITY = "error"
+NEEDS = ("release",)
+#: Values a release never accepted, with the value that means what their authors wanted.
+OPTIONS = {"value-corrections": {"mm-encoder-tp-mode": {"replicate": "weights"}}}
+
+_PAIR = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*[:=]\s*([^,]*)\s*$")
+
+
+def pairs_to_json(text):
+    """``image:3,video:0`` / ``max_pixels=599040`` as compact JSON, or None."""
+    items = {}
+    for part in text.split(","):
+        m = _PAIR.match(part)
+        if not m:
+            return None
+        key, raw = m.group(1), m.group(2).strip()
+        try:
+            items[key] = json.loads(raw)
+        except ValueError:
+            items[key] = raw
+    return json.dumps(items, separators=(",", ":")) if items else None
+
+
+def check(deployment, ctx):
+    release = ctx.release
+    for arg in deployment.args:
+        if arg.origin == "positional" or not arg.flag:
+            continue
+        flag = "--" + arg.flag if arg.origin == "config" else arg.flag
+        option = release.option(flag)
+        if option is None:
+            continue  # unknown-option reports it
+        value = arg.value
+        if value is not None and ("$" in value and deployment.kind == "script" or any(v.value is None for v in arg.variables)):
+            continue  # expanded at run time, or unset (unset-variable reports that)
+        if arg.negated or arg.origin == "config" and value is None:
+            continue
+        error = release.check_value(flag, value)
+        if error is None:
+            continue
+        fix = None
+        if value is not None and option.is_json and arg.subkey is None:
+            converted = pairs_to_json(value)
+            if converted is not None and release.check_value(flag, converted) is None:
+                edits = replace_value(arg, converted)
+                fix = Fix(f"write {converted} as JSON", edits) if edits else None
+        elif value is not None and option.choices:
+            corrected = ctx.options["value-corrections"].get(option.canonical.lstrip("-"), {}).get(value)
+            if corrected in option.choices:
+                edits = replace_value(arg, corrected)
+                fix = Fix(f"use {corrected}", edits) if edits else None
+            else:
+                close = difflib.get_close_matches(value, [str(c) for c in option.choices], n=1)
+                if close:
+                    edits = replace_value(arg, close[0])
+                    fix = Fix(f"use {close[0]}", edits, safe=False) if edits else None
+        hint = None
+        if option.choices:
+            hint = "choose from " + ", ".join(str(c) for c in option.choices)
+        elif option.is_json:
+            keys = f" (keys: {', '.join(option.json_keys)})" if option.json_keys else ""
+            hint = f"{flag} takes JSON{keys}"
+        yield ctx.finding(arg.value_or_flag_span, f"vLLM {release.version} rejects it: {error}", hint=hint, fix=fix)

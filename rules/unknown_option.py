@@ -1,0 +1,67 @@
+"""An option that the pinned vLLM release does not have.
+
+## What it does
+Checks every flag of a launch (and every key of its ``--config`` file) against the ``vllm serve``
+option table of the release the image pins — generated from that release's own parser — with the
+release's own spelling rules (``--flag_name`` for ``--flag-name``, ``--no-flag``, dotted JSON
+sub-keys). Says "did you mean" from the same release, and when another release has the option,
+whether it was removed or renamed, and since when. A second positional argument after the model is
+reported too (argparse: "unrecognized arguments").
+
+## Why is this bad?
+vLLM exits at argument parsing: the container restarts in a loop before loading anything. Seed
+report 004's profiles pass ``--enable-reasoning`` to ``vllm/vllm-openai:v0.9.2``; releases after
+0.10 no longer have it (reasoning is enabled by ``--reasoning-parser`` alone), so the same profile
+breaks on the next image upgrade. ``--swap-space`` and ``--rope-scaling`` went the same way.
+
+## Example
+```yaml
+    image: vllm/vllm-openai:v0.11.0
+    command: ["--model", "Qwen/Qwen3-8B", "--enable-reasoning", "--reasoning-parser", "qwen3"]
+```
+
+## Fix
+Remove the option or use what replaced it (the message says which, from the release tables). A
+renamed option is fixed by ``--fix``.
+"""
+from vllm_lint.edits import rename_flag
+from vllm_lint.finding import Fix
+
+CODE = "VLL201"
+NAME = "unknown-option"
+CATEGORY = "vllm-cli"
+SEVERITY = "error"
+NEEDS = ("release",)
+
+
+def written_flag(arg):
+    """The flag as vLLM's parser sees it (config-file keys get their dashes)."""
+    if arg.origin == "config":
+        return "--" + arg.flag
+    return arg.flag
+
+
+def check(deployment, ctx):
+    release = ctx.release
+    assumed = "" if deployment.version else " (assumed: the image pins no release)"
+    for arg in deployment.args:
+        if arg.origin == "positional":
+            if arg.name == "":
+                yield ctx.finding(arg.flag_span, f"unexpected positional argument {arg.value!r}: vllm serve takes one model",
+                                  hint="quote values that contain spaces; remove the extra word")
+            continue
+        flag = written_flag(arg)
+        if release.option(flag) is not None:
+            continue
+        history = release.history(flag)
+        suggestions = release.suggest(flag)
+        message = f"{flag} is not an option of vLLM {release.version}{assumed}"
+        if history:
+            message += f": {history}"
+        fix = None
+        renamed = getattr(release, "renamed_to", lambda f: None)(flag)
+        if renamed and arg.origin != "config":
+            edits = rename_flag(arg, renamed)
+            fix = Fix(f"rename {flag} to {renamed}", edits) if edits else None
+        hint = f"did you mean {' or '.join(suggestions[:3])}?" if suggestions else "remove it"
+        yield ctx.finding(arg.flag_span, message, hint=hint, fix=fix)
