@@ -34,6 +34,7 @@ class Settings:
     hardware: str | dict[str, str] | None = None
     rules: dict[str, dict] = field(default_factory=dict)
     diff_base: str | None = None  # only findings on lines changed since this git revision
+    use_snapshot: bool = True  # the model metadata bundled in knowledge/models/
     root: Path = field(default_factory=Path.cwd)  # folder the config file lives in
     source: str | None = None  # the config file read, if any
 

@@ -30,12 +30,22 @@ class Project:
     deployments: list[Deployment]
     settings: Settings
     releases: dict[int, object] = field(default_factory=dict)  # id(deployment) -> Release
-    models: dict[str, object] = field(default_factory=dict)  # model id -> ModelMeta
+    models: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ModelMeta or ModelError
+    model_requests: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ModelRequest
     notes: list[str] = field(default_factory=list)  # said once per run (assumed versions, skipped checks)
     changed: dict | None = None  # --diff-base: absolute path -> changed lines (None: new file)
 
     def release_of(self, deployment: Deployment):
         return self.releases.get(id(deployment))
+
+    def model_of(self, deployment: Deployment):
+        """The deployment's ModelMeta, or None (unresolved, or resolution failed)."""
+        meta = self.models.get(id(deployment))
+        return meta if meta is not None and not hasattr(meta, "kind") else None
+
+    def model_error_of(self, deployment: Deployment):
+        meta = self.models.get(id(deployment))
+        return meta if meta is not None and hasattr(meta, "kind") else None
 
     def source(self, path: str) -> SourceFile | None:
         if len(getattr(self, "_by_path", ())) != len(self.files):
@@ -65,6 +75,14 @@ class Context:
     @property
     def release(self):
         return self.project.release_of(self.deployment) if self.deployment is not None else None
+
+    @property
+    def model(self):
+        return self.project.model_of(self.deployment) if self.deployment is not None else None
+
+    @property
+    def model_error(self):
+        return self.project.model_error_of(self.deployment) if self.deployment is not None else None
 
     def release_of(self, deployment: Deployment):
         return self.project.release_of(deployment)
@@ -106,6 +124,7 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
 
         project.changed = changed_lines(settings.diff_base, cwd or Path.cwd())
     _resolve_releases(project)
+    _resolve_models(project)
     return project
 
 
@@ -148,6 +167,64 @@ def _resolve_releases(project: Project) -> None:
     for what, where in assumed.items():
         project.notes.append(f"vLLM release assumed {what} for {len(where)} launch(es) whose image pins none: "
                              + ", ".join(where[:3]) + (" ..." if len(where) > 3 else ""))
+
+
+def model_request(d: Deployment):
+    """What to fetch for a launch's model: a Hub id (with --revision), or a local folder."""
+    from .hub import ModelRequest
+
+    model = d.model
+    if not model or "$" in model or any(v.value is None for v in (d.model_arg.variables if d.model_arg else ())):
+        return None
+    revision = d.value("revision")
+    if model.startswith(("/", "./", "../", "~")):
+        if d.kind in ("compose", "kubernetes"):
+            host = d.host_path(model)
+            return ModelRequest(model, revision, host) if isinstance(host, Path) else ModelRequest(model, revision, None)
+        path = Path(model).expanduser()
+        if not path.is_absolute() and d.base_dir:
+            path = Path(d.base_dir) / path
+        return ModelRequest(model, revision, path)
+    return ModelRequest(model, revision)
+
+
+def _resolve_models(project: Project) -> None:
+    settings = project.settings
+    try:
+        from . import hub
+    except ImportError:  # pragma: no cover - part of the package
+        return
+    requests = {}
+    for d in project.deployments:
+        if project.changed is not None and not _touched(project, d):
+            continue  # --diff-base: unchanged launches are not fetched
+        request = model_request(d)
+        if request is None:
+            continue
+        if request.model.startswith(("/", "./", "../", "~")) and request.local_dir is None:
+            project.models[id(d)] = hub.ModelError("local-unmounted", f"{request.model} is a local path that no volume mounts "
+                                                   "into the container")
+            continue
+        requests[id(d)] = request
+    if not requests:
+        return
+    resolved = hub.resolve(sorted(set(requests.values()), key=str), offline=settings.offline,
+                           use_snapshot=settings.use_snapshot, use_cache=not settings.no_cache)
+    for key, request in requests.items():
+        project.model_requests[key] = request
+        project.models[key] = resolved.get(request)
+    offline_missing = sum(1 for m in project.models.values() if getattr(m, "kind", None) in ("not-cached", "network", "timeout"))
+    if offline_missing:
+        project.notes.append(f"model metadata unavailable for {offline_missing} launch(es): the checks that need it were skipped")
+
+
+def _touched(project: Project, d: Deployment) -> bool:
+    paths = {d.path, *d.depends_on_files, *(a.flag_span.path for a in d.args)}
+    for path in paths:
+        source = project.source(path)
+        if source is not None and source.abspath in project.changed:
+            return True
+    return False
 
 
 def select_rules(settings: Settings, select: list[str] | None = None, ignore: list[str] | None = None) -> list[Rule]:
@@ -211,6 +288,8 @@ def _changed(project: Project, span: Span) -> bool:
 def _available(need: str, ctx: Context) -> bool:
     if need == "release":
         return ctx.release is not None
+    if need == "model":
+        return ctx.model is not None
     return True
 
 
