@@ -5,8 +5,9 @@ Reports a value vLLM rejects (not a number, ≤ 0 or > 1) as an error, and a val
 ``warn-above`` (default 0.90) as a warning.
 
 ## Why is this bad?
-The fraction is the budget vLLM gives itself for weights, activations and KV cache; CUDA graphs
-and non-torch allocations (the CUDA context, NCCL buffers) come on top. Seed report 004:
+The fraction is the budget vLLM gives itself for weights, activations and KV cache; the CUDA
+context comes on top, and so do CUDA graphs up to vLLM 0.19 (from 0.20 vLLM profiles graph memory
+and takes it out of the KV cache instead: ``knowledge/vllm/engine.yaml``). Seed report 004:
 "vLLM utilise des CUDA Graphs, qui peuvent allouer de la mémoire GPU d'une manière qui n'est pas
 directement contrôlée ou comptabilisée par le paramètre gpu-memory-utilization. En cas d'erreur
 OOM, il est souvent recommandé de BAISSER la valeur" — the team had planned to raise it to 0.95
@@ -41,6 +42,14 @@ def check(deployment, ctx):
         yield ctx.finding(span, f"--gpu-memory-utilization {arg.value} is outside (0, 1]: it is a fraction of each GPU's memory",
                           severity="error", hint="use a fraction such as 0.85")
     elif value > ctx.options["warn-above"]:
-        yield ctx.finding(span, f"--gpu-memory-utilization {arg.value} leaves under {1 - value:.0%} of the GPU for CUDA graphs and "
-                          "non-torch memory, which are outside this budget; on out-of-memory lower it, do not raise it",
+        outside = "the CUDA context and CUDA graphs, which are" if not _graphs_in_budget(ctx) else "the CUDA context, which is"
+        yield ctx.finding(span, f"--gpu-memory-utilization {arg.value} leaves under {1 - value:.0%} of the GPU for {outside} "
+                          "outside this budget; on out-of-memory lower it, do not raise it",
                           hint=f"use at most {ctx.options['warn-above']}")
+
+
+def _graphs_in_budget(ctx):
+    from vllm_lint.estimate import engine_for
+
+    release = ctx.release
+    return release is not None and bool(engine_for(release.version).get("cuda_graphs_in_budget"))

@@ -147,3 +147,22 @@ def test_rope_scaling_in_hf_overrides(tmp_path):
 @pytest.mark.parametrize("max_len, factor", [("65536", "2.0"), ("131072", "4.0"), ("100000", "4.0")])
 def test_rope_scaling_good(tmp_path, max_len, factor):
     assert run(tmp_path, service(f"""["--model", "m", "--max-model-len", "{max_len}", "--rope-scaling", '{YARN % factor}']"""), "VLL207") == []
+
+
+# VLL404 gpu-oversubscription (project scope)
+def _on_gpu(name, device, util):
+    return (f"services:\n  {name}:\n    image: vllm/vllm-openai:v0.9.2\n"
+            f'    command: ["--model", "m", "--gpu-memory-utilization", "{util}"]\n' + gpus([device]))
+
+
+def test_two_services_on_one_gpu(tmp_path):
+    result = lint(tmp_path, {"p/micro.yml": _on_gpu("micro", "2", "0.9"), "p/mini.yml": _on_gpu("mini", "2", "0.9")}, select=["VLL404"])
+    [f] = result.findings
+    assert "1.80" in f.message and f.deployment == "mini"
+
+
+def test_split_gpu_or_separate_gpus(tmp_path):
+    result = lint(tmp_path, {"p/micro.yml": _on_gpu("micro", "2", "0.45"), "p/mini.yml": _on_gpu("mini", "2", "0.45"),
+                             "q/a.yml": _on_gpu("a", "0", "0.9"), "q/b.yml": _on_gpu("b", "1", "0.9"),
+                             "r/a.yml": _on_gpu("a", "0", "0.9"), "s/b.yml": _on_gpu("b", "0", "0.9")}, select=["VLL404"])
+    assert result.findings == []
