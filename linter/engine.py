@@ -213,7 +213,8 @@ def _resolve_models(project: Project) -> None:
     for key, request in requests.items():
         project.model_requests[key] = request
         project.models[key] = resolved.get(request)
-    offline_missing = sum(1 for m in project.models.values() if getattr(m, "kind", None) in ("not-cached", "network", "timeout"))
+    offline_missing = sum(1 for m in project.models.values()
+                          if getattr(m, "kind", None) in ("not-cached", "network", "timeout", "rate-limited", "server-error"))
     if offline_missing:
         project.notes.append(f"model metadata unavailable for {offline_missing} launch(es): the checks that need it were skipped")
 

@@ -18,6 +18,7 @@ which that release already marks deprecated in favour of ``--reasoning-parser`` 
 ## Fix
 Use the replacement, or drop the option where it no longer has an effect.
 """
+from vllm_lint import launcher
 from vllm_lint.edits import remove_arg, rename_flag
 from vllm_lint.finding import Fix
 
@@ -36,6 +37,8 @@ def check(deployment, ctx):
         option = release.option("--" + arg.flag if arg.origin == "config" else arg.flag)
         if option is None or not option.deprecated:
             continue
+        if arg.name == "model" and launcher.server(deployment, release.version) != "vllm serve":
+            continue  # the api_server module takes --model
         fix = None
         if option.replacement and option.replacement.startswith("--") and arg.origin != "config":
             edits = rename_flag(arg, option.replacement)

@@ -33,8 +33,8 @@ _SEVERITY = {"not-found": "error", "gated": "error", "unauthorized": "error", "l
 
 def check(deployment, ctx):
     error = ctx.model_error
-    if error is None:
-        return
+    if error is None or error.kind == "not-cached":
+        return  # offline and not cached: the run's note says which checks were skipped
     arg = deployment.model_arg
     span = arg.value_or_flag_span if arg is not None else deployment.span
     severity = _SEVERITY.get(error.kind, "info")

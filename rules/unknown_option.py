@@ -24,6 +24,7 @@ breaks on the next image upgrade. ``--swap-space`` and ``--rope-scaling`` went t
 Remove the option or use what replaced it (the message says which, from the release tables). A
 renamed option is fixed by ``--fix``.
 """
+from vllm_lint import launcher
 from vllm_lint.edits import rename_flag
 from vllm_lint.finding import Fix
 
@@ -51,6 +52,9 @@ def check(deployment, ctx):
                                   hint="quote values that contain spaces; remove the extra word")
             continue
         flag = written_flag(arg)
+        if arg.name == "model" and arg.origin == "command":
+            yield from _model_flag(deployment, arg, release, ctx)
+            continue
         if release.option(flag) is not None:
             continue
         history = release.history(flag)
@@ -65,3 +69,15 @@ def check(deployment, ctx):
             fix = Fix(f"rename {flag} to {renamed}", edits) if edits else None
         hint = f"did you mean {' or '.join(suggestions[:3])}?" if suggestions else "remove it"
         yield ctx.finding(arg.flag_span, message, hint=hint, fix=fix)
+
+
+def _model_flag(deployment, arg, release, ctx):
+    """--model: always taken by the api_server module; `vllm serve` refused the word in 0.8.5-0.11.0."""
+    server = launcher.server(deployment, release.version)
+    if server != "vllm serve":
+        return  # the api_server module (or an image whose entrypoint is not known for this release)
+    rule = launcher.model_flag(release.version)
+    if rule is None or rule["behaviour"] != "word-rejected" or arg.inline:
+        return
+    yield ctx.finding(arg.flag_span, f"vllm serve {release.version} refuses --model: \"{rule['message']}\"",
+                      hint=f"pass the model first, without --model: vllm serve {arg.value} ...")

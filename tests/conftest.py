@@ -29,7 +29,7 @@ def lint(root: Path, files: dict[str, str | bytes] | None = None, *, select=None
     """Lint ``files`` written under ``root``; returns the engine's Result."""
     if files:
         write(root, files)
-    settings = settings or Settings(root=root)
+    settings = settings or Settings(root=root, offline=True)  # tests never touch the network
     project = load_project([root / p for p in paths] if paths else [root], settings, cwd=root)
     return check(project, select_rules(settings, select))
 
@@ -46,3 +46,4 @@ def _clean_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith(("VLLM_", "HF_", "HUGGING", "MODEL_", "CUDA_", "NVIDIA_", "GPU_")) and not name.startswith("VLLM_LINT_"):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # and neither does anything the tests start

@@ -6,14 +6,15 @@ import os
 import pytest
 from conftest import DATA, EXAMPLES
 
-from vllm_lint.config import Settings
+from vllm_lint import config
 from vllm_lint.engine import check, load_project, select_rules
 
 EXAMPLE_DIRS = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def findings_of(name):
-    settings = Settings(root=EXAMPLES, offline=True)
+    settings = config.load(EXAMPLES / ".vllm-lint.yaml")
+    settings.offline = True
     project = load_project([EXAMPLES / name], settings, cwd=EXAMPLES)
     result = check(project, select_rules(settings))
     assert not result.internal_errors, result.internal_errors

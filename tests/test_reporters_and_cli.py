@@ -8,7 +8,7 @@ from conftest import DATA, EXAMPLES, REPO, lint, write
 
 from vllm_lint.reporters import render
 
-BAD = 'services:\n  llm:\n    image: vllm/vllm-openai:latest\n    ports: ["5000:8000"]\n    command: ["--model", "m", "--port", "9000"]\n'
+BAD = 'services:\n  llm:\n    image: vllm/vllm-openai:latest\n    ports: ["5000:8000"]\n    command: ["m", "--port", "9000"]\n'
 
 
 def run(*args, cwd=None):

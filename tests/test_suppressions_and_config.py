@@ -4,7 +4,7 @@ from conftest import codes, lint, write
 from vllm_lint import config
 from vllm_lint.config import ConfigError, Settings
 
-LATEST = 'services:\n  llm:\n    image: vllm/vllm-openai:latest{comment}\n    command: ["--model", "m"]\n'
+LATEST = 'services:\n  llm:\n    image: vllm/vllm-openai:latest{comment}\n    command: ["m"]\n'
 
 
 def test_inline_suppression_on_the_line(tmp_path):
@@ -12,7 +12,7 @@ def test_inline_suppression_on_the_line(tmp_path):
 
 
 def test_suppression_by_name_on_the_line_before(tmp_path):
-    text = 'services:\n  llm:\n    # vllm-lint: disable=unpinned-image\n    image: vllm/vllm-openai:latest\n    command: ["--model", "m"]\n'
+    text = 'services:\n  llm:\n    # vllm-lint: disable=unpinned-image\n    image: vllm/vllm-openai:latest\n    command: ["m"]\n'
     assert codes(lint(tmp_path, {"compose.yaml": text})) == []
 
 
@@ -76,4 +76,4 @@ def test_exclude_patterns(tmp_path):
     settings = Settings(root=tmp_path, exclude=["archive/", "*.bak.yml"])
     result = lint(tmp_path, {"archive/compose.yaml": LATEST.format(comment=""), "x.bak.yml": LATEST.format(comment=""),
                              "live/compose.yaml": LATEST.format(comment="")}, settings=settings)
-    assert [f.span.path for f in result.findings] == ["live/compose.yaml"]
+    assert [f.span.path for f in result.findings] == ["live/compose.yaml"], [(f.code, f.message) for f in result.findings]

@@ -1,0 +1,518 @@
+"""Estimate: GPU memory per GPU of one vLLM launch, budgeted the way the pinned release does it.
+
+``estimate(meta, launch, gpu, version) -> Estimate`` is the one implementation of the arithmetic,
+used by the VRAM rules, ``vllm-lint vram`` and ``vllm-lint report``. What each release does at
+start-up is data (``knowledge/vllm/engine.yaml``, read from vLLM's worker and KV-cache code):
+
+* budget = GPU memory × ``--gpu-memory-utilization``;
+* KV cache = budget − weights − peak activation of the profile run − non-torch memory (− CUDA
+  graph memory from 0.20 on, where vLLM profiles it; before, graphs come on top of the budget);
+* KV capacity = KV cache // (page size × layers) blocks of 16 tokens; maximum concurrency =
+  blocks / ceil(max_model_len / 16), as vLLM prints "Maximum concurrency for N tokens per request".
+
+Each figure carries its basis: ``exact`` (the checkpoint's safetensors sizes), ``config`` (from the
+model's config.json shapes) or ``rule-of-thumb`` (activations, CUDA graphs and non-torch memory,
+calibrated against vLLM's own start-up logs in tests/data/calibration.yaml).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from packaging.version import Version
+
+from .gpu import Gpu
+
+GiB = 1024**3
+
+#: Rule-of-thumb constants, fitted on tests/data/calibration.yaml (see tests/test_estimate.py).
+CUDA_CONTEXT_BYTES = int(0.45 * GiB)  # the CUDA context and libraries, outside vLLM's accounting in V1
+NON_TORCH_BYTES = int(0.15 * GiB)  # cuBLAS workspaces etc. that grow during the profile run
+NCCL_BYTES = int(0.25 * GiB)  # NCCL buffers with tensor/pipeline parallel > 1
+ACTIVATION_FACTOR = 1.0  # multiplier on the per-token activation model below
+CUDA_GRAPH_BASE_BYTES = int(0.25 * GiB)
+CUDA_GRAPH_PER_LAYER_BYTES = int(0.004 * GiB)
+
+
+@dataclass
+class Figure:
+    bytes: float
+    basis: str  # "exact", "config", "rule-of-thumb", "given"
+    note: str = ""
+
+    @property
+    def gib(self) -> float:
+        return self.bytes / GiB
+
+
+@dataclass
+class Launch:
+    """The arguments of a launch that memory depends on (already normalized, defaults applied later)."""
+
+    tensor_parallel: int = 1
+    pipeline_parallel: int = 1
+    max_model_len: int | None = None
+    gpu_memory_utilization: float = 0.9
+    kv_cache_dtype: str = "auto"
+    dtype: str = "auto"
+    quantization: str | None = None
+    max_num_batched_tokens: int | None = None
+    max_num_seqs: int | None = None
+    enforce_eager: bool = False
+    block_size: int | None = None
+    mm_encoder_tp_mode: str = "weights"
+    limit_images: int | None = None  # --limit-mm-per-prompt image
+    limit_videos: int | None = None
+    skip_mm_profiling: bool = False
+    max_pixels: int | None = None
+    expert_parallel: bool = False
+
+    @classmethod
+    def from_deployment(cls, d) -> "Launch":
+        launch = cls(tensor_parallel=d.tensor_parallel, pipeline_parallel=d.pipeline_parallel)
+        launch.max_model_len = _human_int(d.value("max-model-len"))
+        gmu = d.number("gpu-memory-utilization")
+        if gmu is not None:
+            launch.gpu_memory_utilization = gmu
+        launch.kv_cache_dtype = d.value("kv-cache-dtype") or "auto"
+        launch.dtype = d.value("dtype") or "auto"
+        launch.quantization = d.value("quantization")
+        launch.max_num_batched_tokens = _human_int(d.value("max-num-batched-tokens"))
+        launch.max_num_seqs = d.number("max-num-seqs", int)
+        launch.enforce_eager = d.flag_set("enforce-eager")
+        launch.block_size = d.number("block-size", int)
+        launch.mm_encoder_tp_mode = d.value("mm-encoder-tp-mode") or "weights"
+        limits = d.json_value("limit-mm-per-prompt") or {}
+        if isinstance(limits, dict):
+            launch.limit_images = _int_or_none(limits.get("image"))
+            launch.limit_videos = _int_or_none(limits.get("video"))
+        launch.skip_mm_profiling = d.flag_set("skip-mm-profiling")
+        kwargs = d.json_value("mm-processor-kwargs") or {}
+        if isinstance(kwargs, dict):
+            launch.max_pixels = _int_or_none(kwargs.get("max_pixels"))
+        launch.expert_parallel = d.flag_set("enable-expert-parallel")
+        return launch
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _human_int(text):
+    """vLLM accepts 128k / 1M style lengths (human_readable_int)."""
+    if text is None:
+        return None
+    t = str(text).strip().lower()
+    factor = 1
+    if t.endswith("k"):
+        factor, t = 1000, t[:-1]
+    elif t.endswith("m"):
+        factor, t = 1000**2, t[:-1]
+    try:
+        return int(float(t) * factor)
+    except ValueError:
+        return None
+
+
+@dataclass
+class GpuEstimate:
+    device: str | None
+    gpu: Gpu
+    budget: Figure
+    weights: Figure
+    activation: Figure
+    cuda_graph: Figure
+    other: Figure
+    kv_cache: Figure
+    outside_budget: Figure  # CUDA context (+ graphs where vLLM does not budget them)
+
+    @property
+    def total(self) -> float:
+        """Memory vLLM will hold on this GPU once running."""
+        return self.budget.bytes + self.outside_budget.bytes if self.kv_cache.bytes > 0 else \
+            self.weights.bytes + self.activation.bytes + self.other.bytes + self.outside_budget.bytes + \
+            (self.cuda_graph.bytes if _graphs_in_budget(self) else 0)
+
+    def as_dict(self) -> dict:
+        return {"device": self.device, "gpu": self.gpu.id, "memory_gib": round(self.gpu.memory_bytes / GiB, 2),
+                "budget_gib": round(self.budget.gib, 2), "weights_gib": round(self.weights.gib, 2),
+                "activation_gib": round(self.activation.gib, 2), "cuda_graph_gib": round(self.cuda_graph.gib, 2),
+                "other_gib": round(self.other.gib, 2), "kv_cache_gib": round(self.kv_cache.gib, 2),
+                "outside_budget_gib": round(self.outside_budget.gib, 2), "total_gib": round(self.total / GiB, 2),
+                "basis": {"weights": self.weights.basis, "activation": self.activation.basis,
+                          "cuda_graph": self.cuda_graph.basis, "other": self.other.basis}}
+
+
+def _graphs_in_budget(g: GpuEstimate) -> bool:
+    return "in budget" in g.cuda_graph.note
+
+
+@dataclass
+class Estimate:
+    model: str
+    version: str
+    launch: Launch
+    gpus: list[GpuEstimate]
+    kv_bytes_per_token: int  # per GPU, all layers of the stage
+    block_size: int
+    kv_cache_tokens: int
+    max_model_len: int
+    max_concurrency: float
+    max_model_len_that_fits: int
+    gpu_memory_utilization_needed: float | None
+    uncertainty: float  # relative, on the KV cache figure
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        worst = min(self.gpus, key=lambda g: g.kv_cache.bytes)
+        return worst.kv_cache.bytes > 0 and self.kv_cache_tokens >= self.max_model_len and \
+            all(g.total <= g.gpu.memory_bytes for g in self.gpus)
+
+    @property
+    def weights_fit(self) -> bool:
+        return all(g.weights.bytes < g.budget.bytes for g in self.gpus)
+
+    def as_dict(self) -> dict:
+        return {"model": self.model, "vllm_version": self.version, "fits": self.fits,
+                "kv_cache_tokens": self.kv_cache_tokens, "max_model_len": self.max_model_len,
+                "max_concurrency": round(self.max_concurrency, 2), "max_model_len_that_fits": self.max_model_len_that_fits,
+                "gpu_memory_utilization_needed": self.gpu_memory_utilization_needed,
+                "kv_bytes_per_token": self.kv_bytes_per_token, "block_size": self.block_size,
+                "tensor_parallel": self.launch.tensor_parallel, "pipeline_parallel": self.launch.pipeline_parallel,
+                "uncertainty": self.uncertainty, "gpus": [g.as_dict() for g in self.gpus], "notes": self.notes}
+
+
+# -- knowledge ------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def engine_facts() -> dict:
+    import yaml
+
+    return yaml.safe_load(resources.files("vllm_lint.knowledge").joinpath("vllm/engine.yaml").read_text(encoding="utf-8"))
+
+
+def _in_range(version: str, entry: dict) -> bool:
+    v = Version(version)
+    return Version(entry["since"]) <= v and (entry.get("until") is None or v < Version(entry["until"]))
+
+
+def engine_for(version: str) -> dict:
+    for entry in engine_facts()["engines"]:
+        if _in_range(version, entry):
+            return entry
+    return engine_facts()["engines"][-1]
+
+
+def scheduler_defaults(version: str, gpu: Gpu) -> tuple[int | None, int]:
+    """(max_num_batched_tokens, max_num_seqs) that `vllm serve` picks on this GPU; None = V0 rule."""
+    facts = engine_facts()
+    for entry in facts["api_server_defaults"]:
+        if _in_range(version, entry):
+            name = gpu.name.lower()
+            for tier in entry["tiers"]:
+                if "gpu_names" in tier and not any(n in name for n in tier["gpu_names"]):
+                    continue
+                if gpu.memory_bytes < tier.get("min_memory_gib", 0) * GiB:
+                    continue
+                if any(n in name for n in tier.get("exclude_names", ())):
+                    continue
+                return tier["max_num_batched_tokens"], tier["max_num_seqs"]
+    return None, facts["v0_defaults"]["max_num_seqs"]
+
+
+# -- model shapes ---------------------------------------------------------------------------------
+
+_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2, "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1,
+                "fp8_inc": 1, "auto": None}
+
+
+@dataclass
+class Shapes:
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    intermediate: int
+    vocab: int
+    tied: bool
+    experts: int = 0
+    moe_intermediate: int = 0
+    shared_intermediate: int = 0
+    dense_layers: int = 0  # leading dense layers of a MoE model (DeepSeek first_k_dense_replace)
+    kv_lora_rank: int = 0
+    q_lora_rank: int = 0
+    rope_head_dim: int = 0
+    nope_head_dim: int = 0
+    v_head_dim: int = 0
+    sliding_layers: int = 0
+    sliding_window: int = 0
+    vision_params: int = 0
+    topk: int = 0
+
+    @property
+    def mla(self) -> bool:
+        return self.kv_lora_rank > 0
+
+
+def shapes(meta) -> Shapes:
+    get = meta.get
+    hidden = int(get("hidden_size"))
+    heads = int(get("num_attention_heads"))
+    layers = int(get("num_hidden_layers"))
+    kv_heads = int(get("num_key_value_heads") or heads)
+    head_dim = int(get("head_dim") or hidden // heads)
+    experts = int(get("num_experts") or get("n_routed_experts") or get("num_local_experts") or 0)
+    s = Shapes(hidden, layers, heads, kv_heads, head_dim, int(get("intermediate_size") or 4 * hidden),
+               int(get("vocab_size") or meta.config.get("vocab_size") or 32000),
+               bool(get("tie_word_embeddings", meta.config.get("tie_word_embeddings", False))))
+    if experts:
+        s.experts = experts
+        s.moe_intermediate = int(get("moe_intermediate_size") or s.intermediate)
+        shared = int(get("n_shared_experts") or 0)
+        s.shared_intermediate = int(get("shared_expert_intermediate_size") or shared * s.moe_intermediate)
+        s.dense_layers = int(get("first_k_dense_replace") or 0)
+        s.topk = int(get("num_experts_per_tok") or get("num_experts_per_token") or 2)
+    if get("kv_lora_rank"):
+        s.kv_lora_rank = int(get("kv_lora_rank"))
+        s.q_lora_rank = int(get("q_lora_rank") or 0)
+        s.rope_head_dim = int(get("qk_rope_head_dim") or 64)
+        s.nope_head_dim = int(get("qk_nope_head_dim") or 128)
+        s.v_head_dim = int(get("v_head_dim") or 128)
+    layer_types = get("layer_types")
+    window = get("sliding_window")
+    if isinstance(layer_types, list) and window:
+        s.sliding_layers = sum(1 for t in layer_types if "sliding" in str(t))
+        s.sliding_window = int(window)
+    vision = meta.vision_config
+    if isinstance(vision, dict):
+        depth = int(vision.get("depth") or vision.get("num_hidden_layers") or 0)
+        vh = int(vision.get("hidden_size") or vision.get("embed_dim") or 0)
+        vi = int(vision.get("intermediate_size") or 4 * vh)
+        out = int(vision.get("out_hidden_size") or hidden)
+        s.vision_params = depth * (4 * vh * vh + 2 * vh * vi) + 4 * vh * vh + vh * out
+    return s
+
+
+def component_params(s: Shapes) -> dict[str, float]:
+    """Parameter counts of the parts that are sharded differently."""
+    if s.mla:
+        q = (s.hidden * s.q_lora_rank + s.q_lora_rank * s.heads * (s.nope_head_dim + s.rope_head_dim)) if s.q_lora_rank \
+            else s.hidden * s.heads * (s.nope_head_dim + s.rope_head_dim)
+        attn_sharded = q + s.kv_lora_rank * s.heads * (s.nope_head_dim + s.v_head_dim) + s.heads * s.v_head_dim * s.hidden
+        attn_replicated = s.hidden * (s.kv_lora_rank + s.rope_head_dim)
+        kv = 0.0
+    else:
+        attn_sharded = 2 * s.hidden * s.heads * s.head_dim
+        attn_replicated = 0.0
+        kv = 2 * s.hidden * s.kv_heads * s.head_dim
+    if s.experts:
+        moe_layers = s.layers - s.dense_layers
+        mlp = s.dense_layers * 3 * s.hidden * s.intermediate + moe_layers * (
+            s.experts * 3 * s.hidden * s.moe_intermediate + 3 * s.hidden * s.shared_intermediate)
+        router = moe_layers * s.hidden * s.experts
+    else:
+        mlp = s.layers * 3 * s.hidden * s.intermediate
+        router = 0.0
+    return {
+        "embed": s.vocab * s.hidden,
+        "lm_head": 0.0 if s.tied else s.vocab * s.hidden,
+        "attention": s.layers * attn_sharded,
+        "attention_replicated": s.layers * attn_replicated + router,
+        "kv_proj": s.layers * kv,
+        "mlp": mlp,
+        "vision": float(s.vision_params),
+    }
+
+
+def _quant_bytes_per_param(meta, quant: str | None) -> tuple[float, str]:
+    """Bytes per parameter of quantized linear layers, and a description."""
+    method = (quant or meta.quant_method or "").lower()
+    cfg = meta.quant_config or {}
+    if method in ("awq", "awq_marlin", "gptq", "gptq_marlin", "compressed-tensors", "auto-round", "moe_wna16"):
+        bits = int(cfg.get("bits") or cfg.get("w_bit") or _ct_bits(cfg) or 4)
+        group = int(cfg.get("group_size") or cfg.get("q_group_size") or _ct_group(cfg) or 128)
+        if bits >= 8 and method == "compressed-tensors" and _ct_is_fp8(cfg):
+            return 1.0, "8-bit (compressed-tensors)"
+        per = bits / 8 + (2 / group if group > 0 else 0) + (bits / 8 / group if group > 0 else 0)
+        return per, f"{bits}-bit, group {group}"
+    if method in ("fp8", "fbgemm_fp8", "modelopt", "ptpc_fp8"):
+        return 1.0, "FP8"
+    if method in ("bitsandbytes",):
+        return 0.53, "4-bit bitsandbytes"
+    if method in ("mxfp4",):
+        return 0.53, "MXFP4"
+    return 0.0, ""
+
+
+def _ct_groups(cfg):
+    groups = cfg.get("config_groups") or {}
+    return [g.get("weights") or {} for g in groups.values() if isinstance(g, dict)]
+
+
+def _ct_bits(cfg):
+    for w in _ct_groups(cfg):
+        if w.get("num_bits"):
+            return int(w["num_bits"])
+    return None
+
+
+def _ct_group(cfg):
+    for w in _ct_groups(cfg):
+        if w.get("group_size"):
+            return int(w["group_size"])
+    return None
+
+
+def _ct_is_fp8(cfg):
+    return any(str(w.get("type")) == "float" for w in _ct_groups(cfg))
+
+
+def model_dtype_bytes(meta, dtype: str) -> int:
+    if dtype not in ("auto", None):
+        return _DTYPE_BYTES.get(dtype, 2) or 2
+    torch_dtype = str(meta.torch_dtype or "bfloat16").replace("torch.", "")
+    size = _DTYPE_BYTES.get(torch_dtype, 2) or 2
+    return 2 if size == 4 else size  # vLLM serves float32 checkpoints in float16/bfloat16
+
+
+def weights_per_gpu(meta, s: Shapes, launch: Launch) -> tuple[float, float, str, str]:
+    """(bytes on the busiest GPU, total bytes, basis, note)."""
+    parts = component_params(s)
+    act_bytes = model_dtype_bytes(meta, launch.dtype)
+    q_bytes, q_note = _quant_bytes_per_param(meta, launch.quantization)
+    linear = q_bytes or act_bytes
+    per_part = {
+        "embed": parts["embed"] * act_bytes,
+        "lm_head": parts["lm_head"] * act_bytes,
+        "attention": parts["attention"] * linear,
+        "attention_replicated": parts["attention_replicated"] * linear,
+        "kv_proj": parts["kv_proj"] * linear,
+        "mlp": parts["mlp"] * linear,
+        "vision": parts["vision"] * act_bytes,
+    }
+    computed_total = sum(per_part.values())
+    exact = meta.weights.total_bytes if meta.weights is not None and meta.weights.total_bytes else None
+    scale = exact / computed_total if exact and computed_total else 1.0
+    basis = "exact" if exact else "config"
+    tp, pp = max(1, launch.tensor_parallel), max(1, launch.pipeline_parallel)
+    kv_share = 1.0 / tp if s.kv_heads >= tp else 1.0 / s.kv_heads  # KV heads replicated past their count
+    layer_share = 1.0 / pp
+    busiest = (
+        (per_part["embed"] + per_part["lm_head"]) / tp * (1.0 if pp == 1 else 0.5)
+        + (per_part["attention"] / tp + per_part["kv_proj"] * kv_share + per_part["attention_replicated"]
+           + per_part["mlp"] / tp) * layer_share
+        + per_part["vision"] * (1.0 if launch.mm_encoder_tp_mode == "data" or tp == 1 else 1.0 / tp)
+    ) * scale
+    note = f"{'checkpoint size' if exact else 'from config.json'}" + (f", {q_note}" if q_note else "")
+    return busiest, exact or computed_total, basis, note
+
+
+def kv_bytes_per_token(meta, s: Shapes, launch: Launch, max_model_len: int) -> tuple[int, str]:
+    """KV cache bytes per token on one GPU (all layers of its pipeline stage)."""
+    if launch.kv_cache_dtype.startswith("fp8"):
+        size = 1
+    else:
+        size = model_dtype_bytes(meta, launch.dtype)
+    tp, pp = max(1, launch.tensor_parallel), max(1, launch.pipeline_parallel)
+    layers = math.ceil(s.layers / pp)
+    if s.mla:
+        per_layer = (s.kv_lora_rank + s.rope_head_dim) * size
+        return int(per_layer * layers), "MLA: latent cache, not split by tensor parallel"
+    heads = max(1, s.kv_heads // tp)
+    per_layer = 2 * heads * s.head_dim * size
+    note = f"{layers} layers × {heads} KV head{'s' if heads != 1 else ''} × {s.head_dim} × 2 × {size} B"
+    if s.sliding_layers and s.sliding_window and max_model_len > s.sliding_window:
+        full = math.ceil((s.layers - s.sliding_layers) / pp)
+        sliding = layers - full
+        effective = full + sliding * s.sliding_window / max_model_len
+        note += f"; {sliding} sliding-window layers keep {s.sliding_window} tokens"
+        return int(per_layer * effective), note
+    return int(per_layer * layers), note
+
+
+def activation_bytes(meta, s: Shapes, launch: Launch, tokens: int, seqs: int) -> float:
+    """Peak torch memory of vLLM's profile run (dummy batch of ``tokens`` + sampler on ``seqs``)."""
+    tp = max(1, launch.tensor_parallel)
+    act = model_dtype_bytes(meta, launch.dtype)
+    inter = (s.moe_intermediate * max(s.topk, 1) if s.experts else s.intermediate) / tp
+    per_token = act * (4 * s.hidden + 3 * inter + (s.heads + 2 * s.kv_heads) * s.head_dim / tp)
+    sampler = seqs * s.vocab * 4 * 2  # fp32 logits and one working copy
+    encoder = 0.0
+    if meta.is_multimodal and not launch.skip_mm_profiling and launch.limit_images != 0:
+        vision = meta.vision_config or {}
+        vh = int(vision.get("hidden_size") or 1024)
+        patch = int(vision.get("patch_size") or 14)
+        pixels = launch.max_pixels or int((meta.preprocessor or {}).get("max_pixels") or
+                                          ((meta.preprocessor or {}).get("size") or {}).get("longest_edge") or 1280 * 28 * 28)
+        patches = pixels // (patch * patch)
+        encoder = patches * vh * act * 6
+    return ACTIVATION_FACTOR * (tokens * per_token + sampler) + encoder
+
+
+def estimate(meta, launch: Launch, gpu: Gpu, version: str, devices: list[str | None] | None = None) -> Estimate:
+    s = shapes(meta)
+    engine = engine_for(version)
+    notes: list[str] = []
+    native = int(meta.get("max_position_embeddings") or 0)
+    rope = meta.get("rope_scaling") or {}
+    if launch.max_model_len:
+        max_len = launch.max_model_len
+    else:
+        factor = float(rope.get("factor") or 1) if isinstance(rope, dict) and rope.get("rope_type", rope.get("type")) not in (None, "default", "mrope") else 1
+        max_len = int(native * factor) if native else 4096
+        notes.append(f"--max-model-len not given: vLLM uses the model's {max_len}")
+    block = launch.block_size or engine_facts()["block_size"]["value"]
+    default_tokens, default_seqs = scheduler_defaults(version, gpu)
+    seqs = launch.max_num_seqs or default_seqs
+    tokens = launch.max_num_batched_tokens or default_tokens or max(max_len, 2048)
+    budget = gpu.memory_bytes * launch.gpu_memory_utilization
+    w_bytes, w_total, w_basis, w_note = weights_per_gpu(meta, s, launch)
+    act = activation_bytes(meta, s, launch, tokens, seqs)
+    multi = launch.tensor_parallel * launch.pipeline_parallel > 1
+    other = NON_TORCH_BYTES + (NCCL_BYTES if multi else 0)
+    graphs = 0.0 if launch.enforce_eager else CUDA_GRAPH_BASE_BYTES + CUDA_GRAPH_PER_LAYER_BYTES * math.ceil(
+        s.layers / max(1, launch.pipeline_parallel))
+    in_budget = bool(engine.get("cuda_graphs_in_budget"))
+    accounting = engine.get("accounting")
+    outside = float(CUDA_CONTEXT_BYTES)
+    if accounting == "peak-used":
+        other += CUDA_CONTEXT_BYTES  # V0 counts everything in use, the CUDA context included
+        outside = 0.0
+    kv = budget - w_bytes - act - other - (graphs if in_budget else 0.0)
+    if not in_budget:
+        outside += graphs
+    per_token, kv_note = kv_bytes_per_token(meta, s, launch, max_len)
+    layers = math.ceil(s.layers / max(1, launch.pipeline_parallel))
+    page = per_token * block  # all layers of a block
+    blocks = int(max(kv, 0) // page) if page else 0
+    tokens_capacity = blocks * block
+    per_request_blocks = math.ceil(max_len / block)
+    concurrency = blocks / per_request_blocks if per_request_blocks else 0.0
+    fits_len = min(tokens_capacity, native * max(1, int(float(rope.get("factor", 1)))) if native and isinstance(rope, dict) and rope else tokens_capacity) if tokens_capacity else 0
+    needed_kv = per_request_blocks * page
+    need_util = (w_bytes + act + other + (graphs if in_budget else 0.0) + needed_kv) / gpu.memory_bytes
+    need_util = round(math.ceil(need_util * 100) / 100, 2)
+    g = GpuEstimate(
+        None, gpu,
+        Figure(budget, "given", f"{gpu.memory_mib} MiB × {launch.gpu_memory_utilization}"),
+        Figure(w_bytes, w_basis, w_note),
+        Figure(act, "rule-of-thumb", f"profile run: {tokens} tokens, sampler on {seqs} sequences"),
+        Figure(graphs, "rule-of-thumb", ("in budget" if in_budget else "outside the budget") if graphs else "--enforce-eager"),
+        Figure(other, "rule-of-thumb", "non-torch memory" + (", NCCL" if multi else "")),
+        Figure(max(kv, 0.0), "derived", kv_note),
+        Figure(outside, "rule-of-thumb", "CUDA context" + (" and CUDA graphs" if not in_budget and graphs else "")),
+    )
+    gpus = [GpuEstimate(dev, gpu, g.budget, g.weights, g.activation, g.cuda_graph, g.other, g.kv_cache, g.outside_budget)
+            for dev in (devices or [None] * max(1, launch.tensor_parallel * launch.pipeline_parallel))]
+    uncertainty = 0.15 if w_basis == "exact" else 0.3
+    if meta.is_multimodal:
+        uncertainty += 0.1
+    return Estimate(meta.model_id, version, launch, gpus, per_token, block, tokens_capacity, max_len, concurrency,
+                    fits_len, need_util if need_util <= 1 else None, uncertainty, notes)
