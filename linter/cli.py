@@ -53,6 +53,8 @@ def main():
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Configuration file (default: .vllm-lint.yaml or pyproject.toml [tool.vllm-lint], searched upwards).")
 @click.option("--vllm-version", help="vLLM release of launches whose image pins none.")
+@click.option("--gpu", "hardware", metavar="SPEC",
+              help="GPUs of the host: a card (rtx-4090), per device (0=rtx-4090,1=a100-80gb) or auto (nvidia-smi).")
 @click.option("--offline", is_flag=True, default=None, help="No network at all; checks that need it say they were skipped.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the metadata cache.")
 @click.option("--compose-file", "compose_files", multiple=True, type=click.Path(path_type=Path),
@@ -68,7 +70,7 @@ def main():
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say what was read and assumed.")
-def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_path, vllm_version, offline, no_cache,
+def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_path, vllm_version, hardware, offline, no_cache,
                   compose_files, env_files, exclude, diff_base, statistics, fix, unsafe_fixes, show_diff, color, quiet, verbose):
     """Lint the vLLM launches found in PATHS (files or folders; default: the current folder)."""
     from . import config as config_module
@@ -86,6 +88,7 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_pat
         settings.fail_on = fail_on
     if vllm_version:
         settings.vllm_version = vllm_version
+    _set_hardware(settings, hardware)
     if offline is not None:
         settings.offline = offline
     settings.no_cache = settings.no_cache or no_cache
@@ -137,6 +140,136 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_pat
     if settings.fail_on != "never" and any(severity_rank(f.severity) >= severity_rank(settings.fail_on) for f in result.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _set_hardware(settings, hardware: str | None) -> None:
+    if not hardware:
+        return
+    from .gpu import InventoryError, parse_inventory
+
+    try:
+        parse_inventory(hardware)
+    except InventoryError as exc:
+        click.echo(f"vllm-lint: --gpu {hardware}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    settings.hardware = hardware
+
+
+def _settings_for(paths, config_path=None):
+    from . import config as config_module
+
+    try:
+        found = config_path or config_module.find_config(Path(paths[0]) if paths and Path(paths[0]).is_dir() else Path.cwd())
+        return config_module.load(found)
+    except config_module.ConfigError as exc:
+        click.echo(f"vllm-lint: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@main.command("vram", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True})
+@click.argument("model")
+@click.argument("serve_args", nargs=-1, type=click.UNPROCESSED)
+@click.option("--gpu", "hardware", metavar="SPEC", help="The GPU(s): rtx-4090, 0=a100-80gb,1=a100-80gb, or auto.")
+@click.option("--vllm-version", help="vLLM release to budget as [default: the configured one, else the newest known].")
+@click.option("--offline", is_flag=True, default=None, help="Only the HF cache and the bundled snapshot.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def vram_command(model, serve_args, hardware, vllm_version, offline, fmt):
+    """Estimate GPU memory of `vllm serve MODEL [SERVE_ARGS...]` without a config file.
+
+    SERVE_ARGS are spelled as for vllm serve, e.g.
+    `vllm-lint vram Qwen/Qwen3-32B-AWQ --gpu rtx-4090 --max-model-len 32768 --kv-cache-dtype fp8`.
+    """
+    import json
+    import shlex
+    import tempfile
+
+    from .engine import load_project
+    from .reporters.vram_table import row, text_estimate
+
+    settings = _settings_for([])
+    _set_hardware(settings, hardware)
+    if vllm_version:
+        settings.vllm_version = vllm_version
+    if offline is not None:
+        settings.offline = offline
+    if not settings.hardware:
+        click.echo("vllm-lint: vram needs the GPU: --gpu rtx-4090 (or hardware: in the configuration)", err=True)
+        sys.exit(EXIT_ERROR)
+    with tempfile.TemporaryDirectory(prefix="vllm-lint-vram-") as tmp:
+        script = Path(tmp) / "launch.sh"
+        script.write_text("vllm serve " + " ".join(shlex.quote(w) for w in (model, *serve_args)) + "\n", encoding="utf-8")
+        project = load_project([script], settings)
+        problems = [p for sf in project.files for p in sf.problems]
+        if not project.deployments or problems:
+            for p in problems:
+                click.echo(f"vllm-lint: {p.message}", err=True)
+            sys.exit(EXIT_ERROR)
+        d = project.deployments[0]
+        feasibility = project.feasibility_of(d)
+    error = project.model_error_of(d)
+    if feasibility.estimate is None:
+        reason = error.message if error is not None else feasibility.reason
+        click.echo(f"vllm-lint: no estimate for {model}: {reason}", err=True)
+        sys.exit(EXIT_ERROR)
+    if fmt == "json":
+        out = row(feasibility)
+        for key in ("file", "name", "line"):
+            out.pop(key, None)
+        click.echo(json.dumps(out, indent=2))
+    else:
+        click.echo(text_estimate(feasibility.estimate))
+    for note in project.notes:
+        click.echo(f"vllm-lint: note: {note}", err=True)
+    sys.exit(EXIT_OK if feasibility.estimate.fits else EXIT_FINDINGS)
+
+
+@main.command("report")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json", "text"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
+@click.option("--gpu", "hardware", metavar="SPEC", help="GPUs of the host (as for check).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file.")
+@click.option("--vllm-version", help="vLLM release of launches whose image pins none.")
+@click.option("--offline", is_flag=True, default=None, help="Only the HF cache and the bundled snapshot.")
+def report_command(paths, fmt, output, hardware, config_path, vllm_version, offline):
+    """The VRAM feasibility report of every launch in PATHS."""
+    import json
+
+    from .engine import load_project
+    from .reporters.html_report import render_html
+    from .reporters.vram_table import markdown_table, row, text_table
+
+    settings = _settings_for(paths, config_path)
+    _set_hardware(settings, hardware)
+    if vllm_version:
+        settings.vllm_version = vllm_version
+    if offline is not None:
+        settings.offline = offline
+    project = load_project(list(paths) or [Path(".")], settings)
+    feasibilities = [project.feasibility_of(d) for d in project.deployments]
+    if fmt == "html":
+        text = render_html(feasibilities)
+    elif fmt == "json":
+        text = json.dumps({"launches": [row(f) for f in feasibilities], "notes": project.notes}, indent=2) + "\n"
+    elif fmt == "markdown":
+        text = "\n".join(["## vLLM VRAM feasibility", ""] + markdown_table(feasibilities)) + "\n"
+    else:
+        text = text_table(feasibilities)
+    if output:
+        from .fix import atomic_write
+
+        try:
+            atomic_write(output, text)
+        except OSError as exc:
+            click.echo(f"vllm-lint: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    for note in project.notes:
+        click.echo(f"vllm-lint: note: {note}", err=True)
+    estimated = [f.estimate for f in feasibilities if f.estimate is not None]
+    sys.exit(EXIT_FINDINGS if any(not e.fits for e in estimated) else EXIT_OK)
 
 
 @main.command("rules")

@@ -92,6 +92,15 @@ def load(path: Path | None) -> Settings:
         setattr(settings, key.replace("-", "_"), value)
     if "vllm-version" in data:
         settings.vllm_version = str(data["vllm-version"])
+    if settings.hardware is not None:
+        from .gpu import InventoryError, parse_inventory
+
+        try:
+            parse_inventory(settings.hardware)
+        except InventoryError as exc:
+            node = positions.get("hardware") if positions is not None and hasattr(positions, "get") else None
+            span = getattr(node, "span", None)
+            raise ConfigError(f"hardware: {exc}", display, span.line if span else None, span.column if span else None) from None
     return settings
 
 

@@ -127,6 +127,8 @@ class Deployment:
     shm_size: str | None = None
     shm_size_span: Span | None = None
     runtime: str | None = None
+    gpu_product: str | None = None  # the GPU model a Kubernetes nodeSelector asks for
+    gpu_product_span: Span | None = None
     config_file: str | None = None  # the --config file read, if any
     base_dir: str | None = None  # folder that relative host paths (volumes, env files) are relative to
     host_group: str | None = None  # launches with the same group share one machine (GPUs, host ports)

@@ -34,6 +34,19 @@ class Project:
     model_requests: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ModelRequest
     notes: list[str] = field(default_factory=list)  # said once per run (assumed versions, skipped checks)
     changed: dict | None = None  # --diff-base: absolute path -> changed lines (None: new file)
+    inventory: object = None  # gpu.Inventory: device id -> GPU
+    feasibilities: dict[int, object] = field(default_factory=dict)  # id(deployment) -> Feasibility
+
+    def feasibility_of(self, deployment: Deployment):
+        """GPUs and memory estimate of a launch (computed on first use)."""
+        key = id(deployment)
+        if key not in self.feasibilities:
+            from .feasibility import feasibility
+
+            release = self.release_of(deployment)
+            self.feasibilities[key] = feasibility(deployment, self.model_of(deployment), self.inventory,
+                                                  release.version if release is not None else None)
+        return self.feasibilities[key]
 
     def release_of(self, deployment: Deployment):
         return self.releases.get(id(deployment))
@@ -81,6 +94,10 @@ class Context:
         return self.project.model_of(self.deployment) if self.deployment is not None else None
 
     @property
+    def feasibility(self):
+        return self.project.feasibility_of(self.deployment) if self.deployment is not None else None
+
+    @property
     def model_error(self):
         return self.project.model_error_of(self.deployment) if self.deployment is not None else None
 
@@ -125,6 +142,9 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
         project.changed = changed_lines(settings.diff_base, cwd or Path.cwd())
     _resolve_releases(project)
     _resolve_models(project)
+    from .gpu import parse_inventory
+
+    project.inventory = parse_inventory(settings.hardware, settings.source or "")
     return project
 
 
@@ -255,7 +275,7 @@ def check(project: Project, rules: list[Rule]) -> Result:
             ctx = Context(rule, project, deployment)
             missing = [need for need in rule.needs if not _available(need, ctx)]
             if missing:
-                skipped.setdefault(", ".join(missing), set()).add(rule.code)
+                skipped.setdefault(", ".join(_NEED_TEXT.get(m, m) for m in missing), set()).add(rule.code)
                 continue
             try:
                 findings.extend(rule.check(target, ctx) or ())
@@ -266,7 +286,7 @@ def check(project: Project, rules: list[Rule]) -> Result:
                               f"[{Path(last.filename).name}:{last.lineno}]")
     notes = list(project.notes)
     for what, codes in sorted(skipped.items()):
-        notes.append(f"skipped {', '.join(sorted(codes))}: no {what} available")
+        notes.append(f"skipped {', '.join(sorted(codes))}: no {what} known")
     unique: dict = {}
     for f in findings:  # the same finding reached through several launches (a shared .env line) counts once
         unique.setdefault((f.code, f.span.path, f.span.line, f.span.column, f.message), f)
@@ -286,11 +306,19 @@ def _changed(project: Project, span: Span) -> bool:
     return lines is None or any(line in lines for line in range(span.line, span.end_line + 1))
 
 
+_NEED_TEXT = {"release": "vLLM release", "model": "model metadata",
+              "gpu": "GPU (set hardware: in the configuration, or --gpu)", "estimate": "memory estimate"}
+
+
 def _available(need: str, ctx: Context) -> bool:
     if need == "release":
         return ctx.release is not None
     if need == "model":
         return ctx.model is not None
+    if need == "gpu":
+        return ctx.deployment is None or ctx.project.feasibility_of(ctx.deployment).gpus is not None
+    if need == "estimate":
+        return ctx.deployment is None or ctx.feasibility.estimate is not None
     return True
 
 

@@ -130,13 +130,19 @@ class GpuEstimate:
     other: Figure
     kv_cache: Figure
     outside_budget: Figure  # CUDA context (+ graphs where vLLM does not budget them)
+    graphs_in_budget: bool = False
+
+    @property
+    def fixed(self) -> float:
+        """What vLLM takes out of the budget before the KV cache."""
+        return self.weights.bytes + self.activation.bytes + self.other.bytes + \
+            (self.cuda_graph.bytes if self.graphs_in_budget else 0.0)
 
     @property
     def total(self) -> float:
-        """Memory vLLM will hold on this GPU once running."""
-        return self.budget.bytes + self.outside_budget.bytes if self.kv_cache.bytes > 0 else \
-            self.weights.bytes + self.activation.bytes + self.other.bytes + self.outside_budget.bytes + \
-            (self.cuda_graph.bytes if _graphs_in_budget(self) else 0)
+        """Memory vLLM will hold on this GPU once running: the budget (or what it needs, when that is
+        more) plus what lies outside vLLM's accounting."""
+        return max(self.budget.bytes, self.fixed) + self.outside_budget.bytes
 
     def as_dict(self) -> dict:
         return {"device": self.device, "gpu": self.gpu.id, "memory_gib": round(self.gpu.memory_bytes / GiB, 2),
@@ -146,10 +152,6 @@ class GpuEstimate:
                 "outside_budget_gib": round(self.outside_budget.gib, 2), "total_gib": round(self.total / GiB, 2),
                 "basis": {"weights": self.weights.basis, "activation": self.activation.basis,
                           "cuda_graph": self.cuda_graph.basis, "other": self.other.basis}}
-
-
-def _graphs_in_budget(g: GpuEstimate) -> bool:
-    return "in budget" in g.cuda_graph.note
 
 
 @dataclass
@@ -456,63 +458,79 @@ def activation_bytes(meta, s: Shapes, launch: Launch, tokens: int, seqs: int) ->
     return ACTIVATION_FACTOR * (tokens * per_token + sampler) + encoder
 
 
-def estimate(meta, launch: Launch, gpu: Gpu, version: str, devices: list[str | None] | None = None) -> Estimate:
+def max_len_of(meta, launch: Launch) -> tuple[int, str | None]:
+    """The max_model_len vLLM will use: the flag, else the model's (derived_max_model_len: the native
+    context, times the rope scaling factor where one is configured)."""
+    if launch.max_model_len:
+        return launch.max_model_len, None
+    native = int(meta.get("max_position_embeddings") or 0)
+    rope = meta.get("rope_scaling") or {}
+    factor = 1.0
+    if isinstance(rope, dict) and rope.get("rope_type", rope.get("type")) not in (None, "default", "mrope"):
+        factor = float(rope.get("factor") or 1)
+    length = int(native * factor) if native else 4096
+    return length, f"--max-model-len not given: vLLM uses the model's {length}"
+
+
+def estimate(meta, launch: Launch, gpus: list[tuple[str | None, Gpu]], version: str) -> Estimate:
+    """Per GPU: budget, weights, activations, CUDA graphs, other memory and the KV cache left; then the
+    KV capacity of the whole launch (the smallest worker's block count, as vLLM takes the minimum)."""
     s = shapes(meta)
     engine = engine_for(version)
     notes: list[str] = []
-    native = int(meta.get("max_position_embeddings") or 0)
-    rope = meta.get("rope_scaling") or {}
-    if launch.max_model_len:
-        max_len = launch.max_model_len
-    else:
-        factor = float(rope.get("factor") or 1) if isinstance(rope, dict) and rope.get("rope_type", rope.get("type")) not in (None, "default", "mrope") else 1
-        max_len = int(native * factor) if native else 4096
-        notes.append(f"--max-model-len not given: vLLM uses the model's {max_len}")
+    max_len, note = max_len_of(meta, launch)
+    if note:
+        notes.append(note)
     block = launch.block_size or engine_facts()["block_size"]["value"]
-    default_tokens, default_seqs = scheduler_defaults(version, gpu)
-    seqs = launch.max_num_seqs or default_seqs
-    tokens = launch.max_num_batched_tokens or default_tokens or max(max_len, 2048)
-    budget = gpu.memory_bytes * launch.gpu_memory_utilization
+    workers = max(1, launch.tensor_parallel * launch.pipeline_parallel)
+    if len(gpus) < workers:
+        gpus = list(gpus) + [gpus[-1]] * (workers - len(gpus))
+    gpus = gpus[:workers]
     w_bytes, w_total, w_basis, w_note = weights_per_gpu(meta, s, launch)
-    act = activation_bytes(meta, s, launch, tokens, seqs)
-    multi = launch.tensor_parallel * launch.pipeline_parallel > 1
-    other = NON_TORCH_BYTES + (NCCL_BYTES if multi else 0)
+    per_token, kv_note = kv_bytes_per_token(meta, s, launch, max_len)
+    page = per_token * block  # one block of every layer of the stage
+    multi = workers > 1
+    in_budget = bool(engine.get("cuda_graphs_in_budget"))
+    peak_used = engine.get("accounting") == "peak-used"
     graphs = 0.0 if launch.enforce_eager else CUDA_GRAPH_BASE_BYTES + CUDA_GRAPH_PER_LAYER_BYTES * math.ceil(
         s.layers / max(1, launch.pipeline_parallel))
-    in_budget = bool(engine.get("cuda_graphs_in_budget"))
-    accounting = engine.get("accounting")
-    outside = float(CUDA_CONTEXT_BYTES)
-    if accounting == "peak-used":
-        other += CUDA_CONTEXT_BYTES  # V0 counts everything in use, the CUDA context included
-        outside = 0.0
-    kv = budget - w_bytes - act - other - (graphs if in_budget else 0.0)
-    if not in_budget:
-        outside += graphs
-    per_token, kv_note = kv_bytes_per_token(meta, s, launch, max_len)
-    layers = math.ceil(s.layers / max(1, launch.pipeline_parallel))
-    page = per_token * block  # all layers of a block
-    blocks = int(max(kv, 0) // page) if page else 0
+    rows: list[GpuEstimate] = []
+    for device, gpu in gpus:
+        default_tokens, default_seqs = scheduler_defaults(version, gpu)
+        seqs = launch.max_num_seqs or default_seqs
+        tokens = launch.max_num_batched_tokens or default_tokens or max(max_len, 2048)
+        budget = gpu.memory_bytes * launch.gpu_memory_utilization
+        act = activation_bytes(meta, s, launch, tokens, seqs)
+        other = NON_TORCH_BYTES + (NCCL_BYTES if multi else 0)
+        outside = float(CUDA_CONTEXT_BYTES)
+        if peak_used:  # V0 measures everything in use, the CUDA context included, against the budget
+            other += CUDA_CONTEXT_BYTES
+            outside = 0.0
+        kv = budget - w_bytes - act - other - (graphs if in_budget else 0.0)
+        if not in_budget:
+            outside += graphs
+        rows.append(GpuEstimate(
+            device, gpu,
+            Figure(budget, "given", f"{gpu.memory_mib} MiB × {launch.gpu_memory_utilization:g}"),
+            Figure(w_bytes, w_basis, w_note),
+            Figure(act, "rule-of-thumb", f"profile run: {tokens} tokens, sampler on {seqs} sequences"),
+            Figure(graphs, "rule-of-thumb", ("in budget" if in_budget else "outside the budget") if graphs else "--enforce-eager"),
+            Figure(other, "rule-of-thumb", "non-torch memory" + (", NCCL" if multi else "") + (", CUDA context" if peak_used else "")),
+            Figure(max(kv, 0.0), "derived", kv_note),
+            Figure(outside, "rule-of-thumb", ("CUDA context" if not peak_used else "") +
+                   (" and CUDA graphs" if not in_budget and graphs else "")),
+            in_budget,
+        ))
+    blocks = min(int(g.kv_cache.bytes // page) if page else 0 for g in rows)
     tokens_capacity = blocks * block
     per_request_blocks = math.ceil(max_len / block)
     concurrency = blocks / per_request_blocks if per_request_blocks else 0.0
-    fits_len = min(tokens_capacity, native * max(1, int(float(rope.get("factor", 1)))) if native and isinstance(rope, dict) and rope else tokens_capacity) if tokens_capacity else 0
-    needed_kv = per_request_blocks * page
-    need_util = (w_bytes + act + other + (graphs if in_budget else 0.0) + needed_kv) / gpu.memory_bytes
-    need_util = round(math.ceil(need_util * 100) / 100, 2)
-    g = GpuEstimate(
-        None, gpu,
-        Figure(budget, "given", f"{gpu.memory_mib} MiB × {launch.gpu_memory_utilization}"),
-        Figure(w_bytes, w_basis, w_note),
-        Figure(act, "rule-of-thumb", f"profile run: {tokens} tokens, sampler on {seqs} sequences"),
-        Figure(graphs, "rule-of-thumb", ("in budget" if in_budget else "outside the budget") if graphs else "--enforce-eager"),
-        Figure(other, "rule-of-thumb", "non-torch memory" + (", NCCL" if multi else "")),
-        Figure(max(kv, 0.0), "derived", kv_note),
-        Figure(outside, "rule-of-thumb", "CUDA context" + (" and CUDA graphs" if not in_budget and graphs else "")),
-    )
-    gpus = [GpuEstimate(dev, gpu, g.budget, g.weights, g.activation, g.cuda_graph, g.other, g.kv_cache, g.outside_budget)
-            for dev in (devices or [None] * max(1, launch.tensor_parallel * launch.pipeline_parallel))]
+    # vLLM's estimate_max_model_len: the largest length whose ceil(len / block) blocks fit (never above the asked one)
+    fits_len = min(tokens_capacity, max_len)
+    worst = min(rows, key=lambda g: g.kv_cache.bytes)
+    need_util = math.ceil((worst.fixed + per_request_blocks * page) / worst.gpu.memory_bytes * 100) / 100
     uncertainty = 0.15 if w_basis == "exact" else 0.3
     if meta.is_multimodal:
         uncertainty += 0.1
-    return Estimate(meta.model_id, version, launch, gpus, per_token, block, tokens_capacity, max_len, concurrency,
+    return Estimate(meta.model_id, version, launch, rows, per_token, block, tokens_capacity, max_len, concurrency,
                     fits_len, need_util if need_util <= 1 else None, uncertainty, notes)

@@ -90,15 +90,27 @@ def write_atomic(entry: FileFix) -> None:
         raise FixError(f"{entry.path}: cannot re-read before writing ({exc}); not written") from None
     if current != entry.original:
         raise FixError(f"{entry.path}: changed since it was read; not written")
-    mode = path.stat().st_mode & 0o7777
     had_bom = path.read_bytes().startswith(b"\xef\xbb\xbf")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vllm-lint", dir=path.parent)
+    atomic_write(path, entry.fixed, bom=had_bom)
+
+
+def atomic_write(path: Path, text: str, bom: bool = False) -> None:
+    """Write through a temporary file in the same folder and a rename: readers see the old file or the
+    new one, never half of it; an existing file keeps its permissions."""
+    path = Path(path)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vllm-lint", dir=path.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if had_bom else "utf-8", newline="") as f:
-            f.write(entry.fixed)
+        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

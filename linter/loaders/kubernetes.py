@@ -87,6 +87,7 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
                         continue
                     d = _container(c, doc, base, label, sf, ctx, volumes)
                     if d is not None:
+                        _gpu_product(d, spec)
                         deployments.append(d)
     return deployments
 
@@ -101,6 +102,22 @@ def _pod_volumes(spec: YMap) -> dict[str, tuple[str, str | None]]:
                 src = _get(v, "hostPath", "path") or _get(v, "persistentVolumeClaim", "claimName") or _get(v, "configMap", "name")
                 out[v.get("name").value] = (kind, src.value if isinstance(src, YScalar) else None)
     return out
+
+
+#: Node labels that name the GPU model (NVIDIA GPU feature discovery; GKE; AWS/Azure instance GPUs).
+GPU_PRODUCT_LABELS = ("nvidia.com/gpu.product", "cloud.google.com/gke-accelerator")
+
+
+def _gpu_product(d: Deployment, spec: YMap) -> None:
+    """The GPU model a nodeSelector pins the pod to, if any."""
+    selector = spec.get("nodeSelector") if isinstance(spec, YMap) else None
+    if not isinstance(selector, YMap):
+        return
+    for label in GPU_PRODUCT_LABELS:
+        node = selector.get(label)
+        if isinstance(node, YScalar) and node.value:
+            d.gpu_product, d.gpu_product_span = str(node.value), node.span
+            return
 
 
 def _expand_k8s(words: list[Word], env: dict[str, EnvVar]) -> list[Word]:

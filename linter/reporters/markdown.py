@@ -30,11 +30,12 @@ def render(result, **_) -> str:
         for f in findings:
             message = _cell(f.message) + (f"<br>💡 {_cell(f.hint)}" if f.hint else "")
             lines.append(f"| {_ICON[f.severity]} | {f.span.line}:{f.span.column} | `{f.code}` {f.name} | {message} |")
-    estimates = getattr(result, "estimates", None)
-    if estimates:
+    project = result.project
+    estimated = [f for f in map(project.feasibility_of, project.deployments) if f.estimate is not None]
+    if estimated:
         from .vram_table import markdown_table
 
-        lines += ["", "### VRAM feasibility", ""] + markdown_table(estimates)
+        lines += ["", "### VRAM feasibility", ""] + markdown_table(estimated)
     if result.notes:
         lines += ["", "<details><summary>Notes</summary>", ""] + [f"- {_cell(n)}" for n in result.notes] + ["", "</details>"]
     return "\n".join(lines) + "\n"

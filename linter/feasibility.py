@@ -1,0 +1,62 @@
+"""Feasibility: on which GPUs each launch runs, and its memory estimate, worked out once per launch
+for the VRAM rules, ``vllm-lint vram`` and the feasibility report.
+
+The GPUs of a launch come from the hardware inventory (config ``hardware:``, ``--gpu``): the host
+device ids the launch is placed on (compose ``device_ids``, ``NVIDIA_VISIBLE_DEVICES``,
+``CUDA_VISIBLE_DEVICES`` of scripts) are looked up in it; a launch placed by count only, or not
+placed, gets the inventory's default card. A Kubernetes ``nodeSelector`` on
+``nvidia.com/gpu.product`` names the card itself. vLLM uses the first
+``tensor_parallel × pipeline_parallel`` GPUs it sees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .deployment import Deployment
+from .estimate import Estimate, Launch, estimate
+from .gpu import Gpu, Inventory, find_gpu
+from .placement import placement
+
+
+@dataclass
+class Feasibility:
+    deployment: Deployment
+    gpus: list[tuple[str | None, Gpu]] | None
+    estimate: Estimate | None
+    reason: str | None = None  # why there is no estimate
+
+
+def gpus_of(d: Deployment, inventory: Inventory) -> tuple[list[tuple[str | None, Gpu]] | None, str | None]:
+    """(device id, card) of each GPU the launch uses, or (None, why not)."""
+    workers = max(1, d.tensor_parallel * d.pipeline_parallel)
+    if d.gpu_product:
+        gpu = find_gpu(d.gpu_product)
+        if gpu is not None:
+            return [(None, gpu)] * workers, None
+    if not inventory:
+        return None, "no GPU known (set hardware: in the config, or --gpu)"
+    where = placement(d)
+    devices: list[str | None] = list(where.host_devices) if where.host_devices else []
+    if where.visible is not None and d.kind != "script" and devices:
+        devices = [devices[int(v)] for v in where.visible if v.isdigit() and int(v) < len(devices)]
+    devices = devices[:workers] + [None] * max(0, workers - len(devices))
+    out = []
+    for device in devices:
+        gpu = inventory.gpu(device)
+        if gpu is None:
+            return None, f"GPU {device} is not in the hardware inventory" if device else "no default GPU in the inventory"
+        out.append((device, gpu))
+    return out, None
+
+
+def feasibility(d: Deployment, meta, inventory: Inventory, version: str | None) -> Feasibility:
+    if meta is None:
+        return Feasibility(d, None, None, "no model metadata")
+    gpus, why = gpus_of(d, inventory)
+    if gpus is None:
+        return Feasibility(d, None, None, why)
+    try:
+        result = estimate(meta, Launch.from_deployment(d), gpus, version or "0.0")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        return Feasibility(d, gpus, None, f"the model's config.json lacks the shapes the estimate needs ({exc})")
+    return Feasibility(d, gpus, result)
