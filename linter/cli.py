@@ -272,6 +272,50 @@ def report_command(paths, fmt, output, hardware, config_path, vllm_version, offl
     sys.exit(EXIT_FINDINGS if any(not e.fits for e in estimated) else EXIT_OK)
 
 
+@main.group("models")
+def models_group():
+    """The model metadata bundled with vllm-lint (knowledge/models/)."""
+
+
+@models_group.command("list")
+def models_list_command():
+    """The models whose metadata ships with vllm-lint (usable offline)."""
+    from .hub import load_snapshot, snapshot_ids
+
+    for model_id in snapshot_ids():
+        meta = load_snapshot(model_id)
+        quant = meta.quant_method if meta is not None else None
+        arch = ", ".join(meta.architectures) if meta is not None else ""
+        click.echo(f"{model_id}  {arch}{f'  ({quant})' if quant else ''}")
+
+
+@models_group.command("refresh")
+@click.argument("model_ids", nargs=-1, required=True)
+@click.option("--dest", type=click.Path(path_type=Path, file_okay=False),
+              help="Snapshot folder to write [default: the installed knowledge/models/].")
+def models_refresh_command(model_ids, dest):
+    """Fetch MODEL_IDS from the Hub (HF_ENDPOINT, HF_TOKEN) and write their snapshot entries."""
+    from .hub import ModelError, refresh_snapshot, snapshot_dir
+
+    target = dest or snapshot_dir()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        probe = target / ".vllm-lint-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        click.echo(f"vllm-lint: cannot write to {target}: {exc.strerror or exc}; use --dest", err=True)
+        sys.exit(EXIT_ERROR)
+    failed = 0
+    for model_id, result in refresh_snapshot(list(model_ids), target).items():
+        if isinstance(result, ModelError):
+            failed += 1
+            click.echo(f"{model_id}: {result.message}", err=True)
+        else:
+            click.echo(f"{model_id}: updated ({result.revision or 'no revision'})")
+    sys.exit(EXIT_ERROR if failed else EXIT_OK)
+
+
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(fmt):

@@ -11,7 +11,10 @@ compares it with ``--max-model-len``:
 - a factor more than ``slack`` (default 1.5) times what the length needs: it costs quality on every
   prompt for context that is never used (warning).
 
-With model metadata (the Hugging Face rules), the model's own native context is used too.
+With the model's metadata, its own native context is used too: rope scaling on a model whose
+native context already covers ``--max-model-len`` is reported (seed 003 adds YaRN ×4 from 32768
+to Qwen3-VL, whose native context is 262144), and a JSON without
+``original_max_position_embeddings`` is checked against the model's.
 
 ## Why is this bad?
 Seed report 004: "L'activation systématique de RoPE Scaling avec un facteur élevé
@@ -29,8 +32,9 @@ static: the factor applies to short prompts too.
 Drop rope scaling when ``--max-model-len`` fits the native context; otherwise use
 ``factor ≈ max-model-len / original_max_position_embeddings`` (2.0 for 65536 on a 32768 model).
 """
-import json
 import math
+
+from vllm_lint.context_length import native_length, rope_override
 
 CODE = "VLL207"
 NAME = "rope-scaling-factor"
@@ -39,48 +43,31 @@ SEVERITY = "warning"
 OPTIONS = {"slack": 1.5}
 
 
-def rope_scaling(deployment):
-    """(scaling dict, the argument it came from) or (None, None)."""
-    arg = deployment.arg("rope-scaling")
-    if arg is not None and arg.value:
-        try:
-            value = json.loads(arg.value)
-        except ValueError:
-            return None, None
-        return (value, arg) if isinstance(value, dict) else (None, None)
-    overrides = deployment.arg("hf-overrides")
-    if overrides is not None and overrides.value:
-        try:
-            value = json.loads(overrides.value)
-        except ValueError:
-            return None, None
-        if isinstance(value, dict):
-            for key in ("rope_scaling", "rope_parameters"):
-                if isinstance(value.get(key), dict):
-                    return value[key], overrides
-            text = value.get("text_config")
-            if isinstance(text, dict) and isinstance(text.get("rope_scaling"), dict):
-                return text["rope_scaling"], overrides
-    return None, None
-
-
 def check(deployment, ctx):
-    scaling, arg = rope_scaling(deployment)
+    scaling, arg = rope_override(deployment)
     if scaling is None:
         return
     kind = scaling.get("rope_type") or scaling.get("type")
     if kind in (None, "default", "mrope"):
         return
+    max_len = deployment.number("max-model-len", int)
+    meta = ctx.model
+    native, key = native_length(meta) if meta is not None else (None, None)
     try:
         factor = float(scaling.get("factor"))
-        original = int(scaling.get("original_max_position_embeddings"))
+        original = int(scaling.get("original_max_position_embeddings") or native)
     except (TypeError, ValueError):
         return
-    max_len = deployment.number("max-model-len", int)
     if max_len is None or original <= 0 or factor <= 0:
         return
-    needed = max_len / original
     span = arg.value_or_flag_span
+    if native is not None and max_len <= native and native > original:
+        yield ctx.finding(span, f"{kind} rope scaling ×{factor:g} on {meta.model_id}, whose native context ({key}={native}) "
+                          f"already covers --max-model-len {max_len}: short prompts pay for scaling nothing needs"
+                          + (f" (the original_max_position_embeddings {original} given is not the model's)" if original != native else ""),
+                          hint="remove rope scaling")
+        return
+    needed = max_len / original
     if max_len <= original:
         yield ctx.finding(span, f"{kind} rope scaling ×{factor:g} while --max-model-len {max_len} fits the original context "
                           f"({original}): short prompts pay for scaling the context never uses",
