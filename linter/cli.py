@@ -272,6 +272,17 @@ def report_command(paths, fmt, output, hardware, config_path, vllm_version, offl
     sys.exit(EXIT_FINDINGS if any(not e.fits for e in estimated) else EXIT_OK)
 
 
+@main.command("gpus")
+def gpus_command():
+    """The GPUs vllm-lint knows (ids for --gpu and hardware:), with their memory and source."""
+    from .gpu import table
+
+    for gpu in table().values():
+        cc = f"sm {gpu.compute_capability:g}" if gpu.compute_capability is not None else gpu.rocm_arch or ""
+        features = ", ".join(f for f, on in (("fp8", gpu.fp8), ("bf16", gpu.bf16)) if on)
+        click.echo(f"{gpu.id:<18} {gpu.memory_mib:>7} MiB  {cc:<8} {features:<10} {gpu.name}")
+
+
 @main.group("models")
 def models_group():
     """The model metadata bundled with vllm-lint (knowledge/models/)."""
