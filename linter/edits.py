@@ -69,6 +69,21 @@ def rename_flag(arg: Arg, flag: str) -> tuple[Edit, ...] | None:
     return None if text is None or word.span.start is None else (Edit(word.span, text),)
 
 
+def replace_arg(arg: Arg, flag: str, value: str) -> tuple[Edit, ...] | None:
+    """Edits that make ``arg`` read ``flag value`` (one word ``flag=value`` when it was written inline)."""
+    if not arg.words or arg.value_span is None:
+        return None
+    if arg.inline:
+        word = arg.words[0]
+        text = encode(f"{flag}={value}", word.quoting)
+        return None if text is None or word.span.start is None else (Edit(word.span, text),)
+    if len(arg.words) != 2:
+        return None
+    renamed = rename_flag(arg, flag)
+    edit = replace_word(arg.words[1], value)
+    return None if renamed is None or edit is None else (*renamed, edit)
+
+
 def remove_arg(arg: Arg, source: SourceFile) -> tuple[Edit, ...] | None:
     """Remove an argument: whole list items (with their line), or the words of a command string."""
     if not arg.words or any(w.span.start is None or not w.exact for w in arg.words):

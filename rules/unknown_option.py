@@ -22,10 +22,12 @@ breaks on the next image upgrade. ``--swap-space`` and ``--rope-scaling`` went t
 
 ## Fix
 Remove the option or use what replaced it (the message says which, from the release tables). A
-renamed option is fixed by ``--fix``.
+renamed option is fixed by ``--fix``, and ``--rope-scaling``/``--rope_scaling`` in releases that
+dropped it is moved into ``--hf-overrides '{"rope_scaling": ...}'``, which vLLM applies to the
+model's config the same way.
 """
 from vllm_lint import launcher
-from vllm_lint.edits import rename_flag
+from vllm_lint.edits import rename_flag, replace_arg
 from vllm_lint.finding import Fix
 
 CODE = "VLL201"
@@ -67,6 +69,11 @@ def check(deployment, ctx):
         if renamed and arg.origin != "config":
             edits = rename_flag(arg, renamed)
             fix = Fix(f"rename {flag} to {renamed}", edits) if edits else None
+        elif arg.name == "rope-scaling" and arg.origin != "config" and arg.value and \
+                release.option("--hf-overrides") is not None and deployment.arg("hf-overrides") is None:
+            edits = replace_arg(arg, "--hf-overrides", '{"rope_scaling":' + arg.value.strip() + "}")
+            fix = Fix("move the rope scaling into --hf-overrides", edits) if edits else None
+            history = (history + "; " if history else "") + "rope scaling now goes through --hf-overrides"
         hint = f"did you mean {' or '.join(suggestions[:3])}?" if suggestions else "remove it"
         yield ctx.finding(arg.flag_span, message, hint=hint, fix=fix)
 

@@ -81,3 +81,30 @@ def test_unsafe_fixes_need_the_flag(tmp_path):
     f.fix = Fix(f.fix.description, f.fix.edits, safe=False)
     assert plan(result.findings, result.project, unsafe=False) == {}
     assert [p.rsplit("/", 1)[-1] for p in plan(result.findings, result.project, unsafe=True)] == ["compose.yaml"]
+
+
+ROPE = """\
+services:
+  folded:
+    image: vllm/vllm-openai:v0.12.0
+    command: >
+      --model Qwen/Qwen3-8B
+      --rope_scaling '{"rope_type":"yarn","factor":2.0,"original_max_position_embeddings":32768}'
+      --max-model-len 65536
+  listed:   # escapes inside a double-quoted item
+    image: vllm/vllm-openai:v0.12.0
+    command: ["--model", "Qwen/Qwen3-8B", "--rope-scaling={\\"rope_type\\":\\"yarn\\",\\"factor\\":2.0}", "--max-model-len", "65536"]
+"""
+
+
+def test_rope_scaling_moves_into_hf_overrides_where_the_release_dropped_it(tmp_path):
+    write(tmp_path, {"compose.yaml": ROPE})
+    out = cli(".", "--fix", "--offline", "--select", "VLL201", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    expected = ROPE.replace("--rope_scaling '{\"rope_type\":\"yarn\",\"factor\":2.0,\"original_max_position_embeddings\":32768}'",
+                            "--hf-overrides '{\"rope_scaling\":{\"rope_type\":\"yarn\",\"factor\":2.0,"
+                            "\"original_max_position_embeddings\":32768}}'")
+    expected = expected.replace('"--rope-scaling={\\"rope_type\\":\\"yarn\\",\\"factor\\":2.0}"',
+                                '"--hf-overrides={\\"rope_scaling\\":{\\"rope_type\\":\\"yarn\\",\\"factor\\":2.0}}"')
+    assert (tmp_path / "compose.yaml").read_text() == expected
+    assert cli(".", "--offline", "--select", "VLL201,VLL202", cwd=tmp_path).returncode == 0

@@ -123,8 +123,8 @@ def scalar_words(node: YScalar, source: SourceFile, env: Environment, *, split: 
             raw = source.text[span.start:span.end]
             quoting = "yaml-plain" if span.line == span.end_line else ""
         exact = raw == node.raw_value
-        if node.style == '"' and "\\" in raw:
-            quoting = ""  # escapes: the text is not the value
+        # A double-quoted scalar with escapes: its text is not its value (no sub-spans), but the whole
+        # content can still be rewritten as a JSON-escaped string.
         return [[Word(value, span, raw if exact else "", uses, exact, quoting if span.start is not None else "", node.span)]]
     raw_value = node.raw_value
     try:
