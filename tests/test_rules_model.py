@@ -99,3 +99,10 @@ def test_block_fp8_on_ampere(tmp_path):
     assert [f.severity for f in after.findings] == ["info"] and "W8A16" in after.findings[0].message
     assert codes(run(tmp_path, "v0.11.0", ["--model", FP8_VL], ["VLL303"], hardware="rtx-4090")) == []
     assert codes(run(tmp_path, "v0.11.0", ["--model", FP8_VL], ["VLL303"], hardware="t4")) == ["VLL303"]
+
+
+@needs(QWEN3_32B_AWQ)
+def test_trust_remote_code_on_a_natively_served_model(tmp_path):
+    result = run(tmp_path, "v0.11.0", ["--model", QWEN3_32B_AWQ, "--trust-remote-code"], ["VLL310"])
+    assert codes(result) == ["VLL310"] and result.findings[0].severity == "info"
+    assert codes(run(tmp_path, "v0.11.0", ["--model", QWEN3_32B_AWQ], ["VLL310"])) == []
