@@ -192,6 +192,12 @@ def vram_command(model, serve_args, hardware, vllm_version, offline, fmt):
         settings.vllm_version = vllm_version
     if offline is not None:
         settings.offline = offline
+    if not settings.vllm_version:
+        from .release import newest_version
+
+        settings.vllm_version = newest_version()
+        click.echo(f"vllm-lint: budgeting as vLLM {settings.vllm_version}, the newest release known "
+                   "(--vllm-version to choose)", err=True)
     if not settings.hardware:
         click.echo("vllm-lint: vram needs the GPU: --gpu rtx-4090 (or hardware: in the configuration)", err=True)
         sys.exit(EXIT_ERROR)
@@ -218,8 +224,6 @@ def vram_command(model, serve_args, hardware, vllm_version, offline, fmt):
         click.echo(json.dumps(out, indent=2))
     else:
         click.echo(text_estimate(feasibility.estimate))
-    for note in project.notes:
-        click.echo(f"vllm-lint: note: {note}", err=True)
     sys.exit(EXIT_OK if feasibility.estimate.fits else EXIT_FINDINGS)
 
 

@@ -555,7 +555,7 @@ def _classify(exc: BaseException, request: ModelRequest, cache: Path | None) -> 
         if isinstance(e, _InvalidJson):
             return ModelError("invalid-json", str(e))
         if "GatedRepoError" in names:
-            how = ("the token in use has no access: accept the model's terms on the Hub with that account"
+            how = ("the token in use (HF_TOKEN or the saved token) has no access: accept the model's terms on the Hub with that account"
                    if token else "set HF_TOKEN to a token of an account that accepted the model's terms")
             return ModelError("gated", f"{model} is a gated repository ({status or 'refused'}): {how}")
         if "RevisionNotFoundError" in names:

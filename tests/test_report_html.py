@@ -9,8 +9,6 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES
-
 from vllm_lint.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -37,10 +35,29 @@ MEASURE = """<script>
 </script>"""
 
 
+PROJECT = """\
+services:
+  small:   # fits, with room to spare
+    image: vllm/vllm-openai:v0.11.0
+    command: ["--model", "Qwen/Qwen3-8B", "--max-model-len", "8192"]
+    deploy: {resources: {reservations: {devices: [{driver: nvidia, device_ids: ["0"], capabilities: [gpu]}]}}}
+  vision:  # tight: most of the card is weights
+    image: vllm/vllm-openai:v0.11.0
+    command: ["--model", "Qwen/Qwen2.5-VL-7B-Instruct", "--max-model-len", "32768"]
+    deploy: {resources: {reservations: {devices: [{driver: nvidia, device_ids: ["1"], capabilities: [gpu]}]}}}
+  big:     # does not fit: 32B in bf16 over two 24 GB cards
+    image: vllm/vllm-openai:v0.11.0
+    command: ["--model", "Qwen/Qwen3-VL-32B-Instruct", "--tensor-parallel-size", "2", "--max-model-len", "32768"]
+    deploy: {resources: {reservations: {devices: [{driver: nvidia, device_ids: ["2", "3"], capabilities: [gpu]}]}}}
+"""
+
+
 def report(tmp_path, *args) -> str:
+    (tmp_path / "project").mkdir(exist_ok=True)
+    (tmp_path / "project" / "compose.yaml").write_text(PROJECT)
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(main, ["report", str(EXAMPLES), "--offline", "--gpu", "rtx-4090", "--format", "html",
-                                       "-o", str(out), *args])
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "project"), "--offline", "--gpu", "rtx-4090", "--format",
+                                       "html", "-o", str(out), *args])
     assert result.exit_code in (0, 1), result.output
     return out.read_text()
 
@@ -66,12 +83,14 @@ def test_bars_render_sized_by_memory(tmp_path):
     dom = done.stdout
     start = dom.index('<pre id="measure">') + len('<pre id="measure">')
     bars = json.loads(dom[start:dom.index("</pre>", start)].replace("&quot;", '"').replace("&amp;", "&"))
-    launches = {b["launch"] for b in bars}
-    assert len(bars) >= 3 and len(launches) >= 2
+    launches = [b["launch"] for b in bars]
+    assert launches == ["small", "vision", "big", "big"]  # one bar per GPU
     for bar in bars:
         assert bar["width"] == pytest.approx(720, abs=1) and bar["height"] > 20
         names = [p["part"] for p in bar["parts"]]
-        assert names[0] == "weights" and "kv_cache" in names or "free" in names
+        assert names[0] == "weights"
+        if bar["launch"] != "big":
+            assert "kv_cache" in names and "free" in names
         x = 0.0
         for part in bar["parts"]:  # stacked left to right, each as wide as its bytes
             assert part["x"] == pytest.approx(x, abs=1.0)

@@ -56,7 +56,8 @@ def render_html(feasibilities, title: str = "vLLM VRAM feasibility") -> str:
 
 def _legend() -> str:
     items = "".join(f'<span><i style="background:{c}"></i>{html.escape(label)}</span>' for _, label, c in PARTS)
-    return f'<p class="legend">{items}<span>┆ budget (memory × --gpu-memory-utilization)</span></p>'
+    return (f'<p class="legend">{items}<span>┆ budget (memory × --gpu-memory-utilization)</span>'
+            '<span style="color:#c00">┃ end of the card, when more is asked than it has</span></p>')
 
 
 def _launch(f) -> str:

@@ -1,0 +1,134 @@
+"""VRAM feasibility: the estimate's arithmetic (vLLM's own for the KV cache), the VRAM rules on real
+model metadata, and the vram / report commands."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+from conftest import codes, lint
+
+from vllm_lint.cli import main
+from vllm_lint.config import Settings
+from vllm_lint.estimate import GiB, Launch, estimate
+from vllm_lint.gpu import find_gpu
+from vllm_lint.hub import load_snapshot
+
+QWEN3_8B = "Qwen/Qwen3-8B"
+VL_32B = "Qwen/Qwen3-VL-32B-Instruct"
+VL_7B = "Qwen/Qwen2.5-VL-7B-Instruct"
+
+
+def compose(services: dict[str, tuple[str, list[str], list[str] | None]]) -> dict:
+    out = ["services:"]
+    for name, (image, args, devices) in services.items():
+        out += [f"  {name}:", f"    image: vllm/vllm-openai:{image}", f"    command: {json.dumps(args)}"]
+        if devices:
+            out += ["    deploy:", "      resources:", "        reservations:", "          devices:",
+                    f"            - {{driver: nvidia, device_ids: {json.dumps(devices)}, capabilities: [gpu]}}"]
+    return {"compose.yaml": "\n".join(out) + "\n"}
+
+
+def run(tmp_path, services, select, hardware="rtx-4090"):
+    return lint(tmp_path, compose(services), select=select, settings=Settings(root=tmp_path, offline=True, hardware=hardware))
+
+
+def test_kv_cache_follows_vllms_page_arithmetic():
+    """vllm/v1/kv_cache_interface.py: 2 x block x KV heads x head_dim x dtype per layer; blocks =
+    available // page // layers; concurrency = blocks / ceil(max_model_len / block)."""
+    meta = load_snapshot(QWEN3_8B)
+    gpu = find_gpu("rtx-4090")
+    est = estimate(meta, Launch(max_model_len=32768), [(None, gpu)], "0.11.0")
+    assert est.kv_bytes_per_token == 36 * 8 * 128 * 2 * 2  # layers x KV heads x head_dim x K,V x bf16
+    g = est.gpus[0]
+    blocks = int(g.kv_cache.bytes // (est.kv_bytes_per_token * 16))
+    assert est.kv_cache_tokens == blocks * 16
+    assert est.max_concurrency == pytest.approx(blocks / math.ceil(32768 / 16))
+    fp8 = estimate(meta, Launch(max_model_len=32768, kv_cache_dtype="fp8"), [(None, gpu)], "0.11.0")
+    assert fp8.kv_bytes_per_token * 2 == est.kv_bytes_per_token
+    tp2 = estimate(meta, Launch(max_model_len=32768, tensor_parallel=2), [(None, gpu)] * 2, "0.11.0")
+    assert tp2.kv_bytes_per_token * 2 == est.kv_bytes_per_token and len(tp2.gpus) == 2
+    assert tp2.gpus[0].weights.bytes < 0.55 * g.weights.bytes
+
+
+def test_weights_are_the_checkpoints_exact_size_when_known():
+    meta = load_snapshot(VL_7B)
+    est = estimate(meta, Launch(max_model_len=8192), [(None, find_gpu("a100-80gb"))], "0.11.0")
+    assert est.gpus[0].weights.basis == "exact"
+    assert est.gpus[0].weights.bytes == pytest.approx(meta.weights.total_bytes)  # one GPU holds all of it
+
+
+def test_budget_is_memory_times_utilization_and_graphs_enter_it_from_0_20():
+    meta = load_snapshot(QWEN3_8B)
+    gpu = find_gpu("l40s")
+    old = estimate(meta, Launch(max_model_len=8192, gpu_memory_utilization=0.8), [(None, gpu)], "0.11.0").gpus[0]
+    new = estimate(meta, Launch(max_model_len=8192, gpu_memory_utilization=0.8), [(None, gpu)], "0.20.2").gpus[0]
+    assert old.budget.bytes == pytest.approx(46068 * 1024**2 * 0.8)
+    assert not old.graphs_in_budget and new.graphs_in_budget
+    assert new.kv_cache.bytes == pytest.approx(old.kv_cache.bytes - new.cuda_graph.bytes, rel=1e-6)
+
+
+def test_weights_that_do_not_fit_are_an_error(tmp_path):
+    """Seed 001: Qwen3-VL-32B in bf16 is ~65 GB, 'incompatible' with 24 GB cards even split in two."""
+    args = ["--model", VL_32B, "--tensor-parallel-size", "2", "--max-model-len", "32768"]
+    result = run(tmp_path, {"vl": ("v0.11.0", args, ["0", "1"])}, ["VLL401", "VLL402"])
+    assert codes(result) == ["VLL401"] and "exceed" in result.findings[0].message
+    assert codes(run(tmp_path, {"vl": ("v0.11.0", args, ["0", "1"])}, ["VLL401"], hardware="a100-80gb")) == []
+
+
+def test_kv_cache_too_small_for_one_sequence_has_the_fix(tmp_path):
+    args = ["--model", QWEN3_8B, "--max-model-len", "40960", "--gpu-memory-utilization", "0.9"]
+    result = run(tmp_path, {"llm": ("v0.11.0", args, None)}, ["VLL402"], hardware="l4")
+    assert codes(result) == ["VLL402"]
+    finding = result.findings[0]
+    assert "KV cache is needed" in finding.message and finding.fix is not None and not finding.fix.safe
+    assert "--kv-cache-dtype fp8" in finding.hint
+    quiet = ["--model", QWEN3_8B, "--max-model-len", "8192"]
+    assert codes(run(tmp_path, {"llm": ("v0.11.0", quiet, None)}, ["VLL402"], hardware="l4")) == []
+
+
+def test_low_concurrency_warns(tmp_path):
+    args = ["--model", QWEN3_8B, "--max-model-len", "40960"]
+    result = run(tmp_path, {"llm": ("v0.11.0", args, None)}, ["VLL403"])
+    assert codes(result) == ["VLL403"] and "Maximum concurrency for 40,960 tokens per request" in result.findings[0].message
+    assert codes(run(tmp_path, {"llm": ("v0.11.0", ["--model", QWEN3_8B, "--max-model-len", "8192"], None)}, ["VLL403"])) == []
+
+
+def test_without_a_gpu_the_memory_rules_say_they_were_skipped(tmp_path):
+    result = run(tmp_path, {"llm": ("v0.11.0", ["--model", QWEN3_8B], None)}, ["VLL401", "VLL402", "VLL403"], hardware=None)
+    assert codes(result) == [] and any("skipped VLL401, VLL402, VLL403: no GPU" in n for n in result.notes)
+
+
+def test_vram_command_json_contract():
+    out = CliRunner().invoke(main, ["vram", QWEN3_8B, "--gpu", "rtx-4090", "--max-model-len", "32768", "--offline",
+                                    "--vllm-version", "0.11.0", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["fits"] is True and data["kv_cache_tokens"] > 32768 and data["max_model_len_that_fits"] == 32768
+    assert data["max_concurrency"] > 1
+    for key in ("weights_gib", "activation_gib", "cuda_graph_gib", "other_gib", "kv_cache_gib", "budget_gib", "total_gib"):
+        assert key in data["gpus"][0]
+
+
+def test_vram_command_errors_are_diagnostics():
+    runner = CliRunner()
+    no_gpu = runner.invoke(main, ["vram", QWEN3_8B, "--offline"])
+    assert no_gpu.exit_code == 2 and "needs the GPU" in no_gpu.output
+    bad_gpu = runner.invoke(main, ["vram", QWEN3_8B, "--gpu", "rtx-9999", "--offline"])
+    assert bad_gpu.exit_code == 2 and "unknown GPU" in bad_gpu.output
+    unknown = runner.invoke(main, ["vram", "nobody/not-a-model", "--gpu", "l4", "--offline"])
+    assert unknown.exit_code == 2 and "no estimate" in unknown.output and "Traceback" not in unknown.output
+
+
+def test_report_formats(tmp_path):
+    from conftest import write
+
+    write(tmp_path, compose({"small": ("v0.11.0", ["--model", QWEN3_8B, "--max-model-len", "8192"], ["0"]),
+                             "big": ("v0.11.0", ["--model", VL_32B, "--tensor-parallel-size", "2"], ["1", "2"])}))
+    runner = CliRunner()
+    data = json.loads(runner.invoke(main, ["report", str(tmp_path), "--offline", "--gpu", "rtx-4090", "--format", "json"]).stdout)
+    verdicts = {row["name"]: row["verdict"] for row in data["launches"]}
+    assert verdicts == {"small": "fits", "big": "weights do not fit"}
+    markdown = runner.invoke(main, ["report", str(tmp_path), "--offline", "--gpu", "rtx-4090", "--format", "markdown"]).stdout
+    assert "| launch | model |" in markdown and "✅ fits" in markdown and "❌ weights do not fit" in markdown
