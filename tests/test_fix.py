@@ -108,3 +108,20 @@ def test_rope_scaling_moves_into_hf_overrides_where_the_release_dropped_it(tmp_p
                                 '"--hf-overrides={\\"rope_scaling\\":{\\"rope_type\\":\\"yarn\\",\\"factor\\":2.0}}"')
     assert (tmp_path / "compose.yaml").read_text() == expected
     assert cli(".", "--offline", "--select", "VLL201,VLL202", cwd=tmp_path).returncode == 0
+
+
+def test_fix_example_of_the_seed_medium_vl_profile_is_what_fix_produces(tmp_path):
+    """examples/medium-vl-after-fix/medium-vl.yml is `--fix --unsafe-fixes` of examples/medium-vl, byte for byte."""
+    import shutil
+
+    from conftest import EXAMPLES
+
+    work = tmp_path / "medium-vl"
+    shutil.copytree(EXAMPLES / "medium-vl", work)
+    shutil.copy(EXAMPLES / ".vllm-lint.yaml", work / ".vllm-lint.yaml")
+    out = cli(".", "--offline", "--fix", "--unsafe-fixes", cwd=work)
+    assert out.returncode in (0, 1), out.stderr
+    assert (work / "medium-vl.yml").read_bytes() == (EXAMPLES / "medium-vl-after-fix" / "medium-vl.yml").read_bytes()
+    again = cli(".", "--offline", "--fix", "--unsafe-fixes", cwd=work)  # idempotent
+    assert (work / "medium-vl.yml").read_bytes() == (EXAMPLES / "medium-vl-after-fix" / "medium-vl.yml").read_bytes()
+    assert "Fixed" not in again.stderr
