@@ -3,14 +3,13 @@ resolved once, before they run."""
 from __future__ import annotations
 
 import re
-import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
 from .deployment import Deployment
-from .discover import Excluder, _glob, discover
+from .discover import _glob, discover
 from .finding import Finding
 from .loaders import compose, kubernetes, script, vllm_config
 from .loaders.context import LoadContext

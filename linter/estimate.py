@@ -19,11 +19,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from packaging.version import Version
 
 from .gpu import Gpu
+from .knowledge_files import load as load_knowledge
 
 GiB = 1024**3
 
@@ -194,9 +194,7 @@ class Estimate:
 
 @lru_cache(maxsize=1)
 def engine_facts() -> dict:
-    import yaml
-
-    return yaml.safe_load(resources.files("vllm_lint.knowledge").joinpath("vllm/engine.yaml").read_text(encoding="utf-8"))
+    return load_knowledge("vllm/engine.yaml")
 
 
 def _in_range(version: str, entry: dict) -> bool:

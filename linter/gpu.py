@@ -7,7 +7,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+
+from .knowledge_files import load as load_knowledge
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,7 @@ def _key(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, Gpu]:
-    import yaml
-
-    data = yaml.safe_load(resources.files("vllm_lint.knowledge").joinpath("gpus.yaml").read_text(encoding="utf-8"))
+    data = load_knowledge("gpus.yaml")
     out = {}
     for item in data["gpus"]:
         cc = item.get("compute_capability")

@@ -3,16 +3,15 @@ release treats ``--model``: facts from ``knowledge/vllm/launchers.yaml``."""
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 from packaging.version import Version
+
+from .knowledge_files import load as load_knowledge
 
 
 @lru_cache(maxsize=1)
 def facts() -> dict:
-    import yaml
-
-    return yaml.safe_load(resources.files("vllm_lint.knowledge").joinpath("vllm/launchers.yaml").read_text(encoding="utf-8"))
+    return load_knowledge("vllm/launchers.yaml")
 
 
 def _match(entries: list[dict], version: str) -> dict | None:

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 from packaging.version import Version
+
+from .knowledge_files import load as load_knowledge
 
 
 @lru_cache(maxsize=1)
 def overrides() -> dict:
-    import yaml
-
-    text = resources.files("vllm_lint.knowledge").joinpath("vllm/quantization_overrides.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_knowledge("vllm/quantization_overrides.yaml")
 
 
 def accepted(checkpoint_method: str, version: str) -> tuple[list[str], str]:

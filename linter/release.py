@@ -776,15 +776,21 @@ class Release:
         does (underscores, dotted keys, ``--no-x``, unambiguous prefixes); None if rejected."""
         if not flag or not flag.startswith("-"):
             return None
+        memo = self.__dict__.setdefault("_option_memo", {})
+        if flag in memo:
+            return memo[flag]
         if self._moved_model(flag):
-            return self._model_option
+            memo[flag] = self._model_option
+            return memo[flag]
         try:
             tok = self._normalize_flag(flag)
         except ParseError:
+            memo[flag] = None
             return None
         opt, _ = self._match(tok)
         if opt is None and "=" in tok:
             opt, _ = self._match(tok.split("=", 1)[0])
+        memo[flag] = opt
         return opt
 
     def takes_value(self, flag: str) -> bool:
@@ -813,8 +819,13 @@ class Release:
         name = flag.split("=", 1)[0]
         if name.startswith("--"):
             name = "--" + name[2:].replace("_", "-")
-        longs = sorted({f for f in self._by_string if f.startswith("--")})
-        return difflib.get_close_matches(name, longs, n=3, cutoff=0.6)
+        memo = self.__dict__.setdefault("_suggest_memo", {})
+        if name not in memo:
+            longs = self.__dict__.get("_longs")
+            if longs is None:
+                longs = self.__dict__["_longs"] = sorted({f for f in self._by_string if f.startswith("--")})
+            memo[name] = difflib.get_close_matches(name, longs, n=3, cutoff=0.6)
+        return list(memo[name])
 
     def history(self, flag: str) -> str | None:
         """For a flag unknown to this release: what the other covered releases say about it."""
@@ -887,6 +898,10 @@ class Release:
             argv = [f"{flag}={value}"] if "=" not in flag else [flag, value]
         else:
             argv = [flag, value]
-        moved = self._moved_model(flag.split("=", 1)[0] if "=" not in flag else flag)
-        r = self.parse(argv, model=None if moved else "org/model")
-        return None if r.ok else r.error
+        memo = self.__dict__.setdefault("_check_memo", {})
+        key = (flag, value)
+        if key not in memo:  # the same flag and value recur across profiles: parse each pair once
+            moved = self._moved_model(flag.split("=", 1)[0] if "=" not in flag else flag)
+            r = self.parse(argv, model=None if moved else "org/model")
+            memo[key] = None if r.ok else r.error
+        return memo[key]

@@ -3,17 +3,13 @@
 needs of quantization methods (``knowledge/vllm/quantization_gpu.yaml``)."""
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
 from packaging.version import Version
 
+from .knowledge_files import load as load_knowledge
 
-@lru_cache(maxsize=None)
+
 def _load(name: str) -> dict:
-    import yaml
-
-    return yaml.safe_load(resources.files("vllm_lint.knowledge").joinpath(name).read_text(encoding="utf-8"))
+    return load_knowledge(name)
 
 
 def in_range(version: str, entry: dict) -> bool:
@@ -45,3 +41,22 @@ def fp8_marlin(block_wise: bool) -> dict:
 
 def min_capability_message(method: str, minimum: int, current: int) -> str:
     return _load("vllm/quantization_gpu.yaml")["min_capability_message"].format(method=method, minimum=minimum, current=current)
+
+
+def parsers(kind: str) -> dict[str, dict]:
+    """Parser name -> {since, until?, source} for ``kind`` "reasoning" or "tool-call"."""
+    key = {"reasoning": "reasoning_parsers", "tool-call": "tool_call_parsers"}[kind]
+    return _load("vllm/parsers.yaml")[key]
+
+
+def parsers_in(kind: str, version: str) -> list[str]:
+    return sorted(name for name, entry in parsers(kind).items() if in_range(version, entry))
+
+
+def family_of(meta) -> tuple[str, dict] | None:
+    """(family, its parser recommendations) of a model, from its model_type."""
+    model_types = {meta.model_type, meta.text_config.get("model_type")} - {None}
+    for name, family in _load("vllm/model_families.yaml")["families"].items():
+        if model_types & set(family["model_types"]):
+            return name, family
+    return None
