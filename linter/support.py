@@ -1,6 +1,8 @@
 """Support: what a vLLM release serves and on which GPUs — model architectures
-(``knowledge/vllm/architectures.yaml``, generated from each release's model registry) and the GPU
-needs of quantization methods (``knowledge/vllm/quantization_gpu.yaml``)."""
+(``knowledge/vllm/architectures.yaml``), reasoning and tool-call parsers and the parsers of model
+families (``knowledge/vllm/parsers.yaml``), and the GPU needs of quantization methods
+(``knowledge/vllm/quantization.yaml``); all generated from each release's source by
+``knowledge/tools/build_vllm_registry.py``."""
 from __future__ import annotations
 
 from packaging.version import Version
@@ -27,20 +29,39 @@ def covered_releases() -> list[str]:
 
 
 def min_capability(method: str, version: str) -> tuple[int, str] | None:
-    """(minimum compute capability × 10, source) of a quantization method in a release, if known."""
-    for entry in _load("vllm/quantization_gpu.yaml")["methods"].get(method, ()):
-        if in_range(version, entry):
-            return int(entry["min_capability"]), entry["source"]
+    """(minimum compute capability × 10, source) of a quantization method's config class in a release,
+    if it states one (``knowledge/vllm/quantization.yaml``)."""
+    for entry in _load("vllm/quantization.yaml")["methods"].get(method, ()):
+        if in_range(version, entry) and isinstance(entry.get("min_capability"), int) and entry["min_capability"] >= 0:
+            return int(entry["min_capability"]), str(entry.get("source", ""))
     return None
 
 
-def fp8_marlin(block_wise: bool) -> dict:
-    """Since which release FP8 checkpoints run weight-only (FP8 Marlin) below compute capability 8.9."""
-    return _load("vllm/quantization_gpu.yaml")["fp8_without_fp8_hardware"]["block_wise" if block_wise else "per_tensor"]
+def fp8_marlin(version: str) -> dict | None:
+    """How the release runs FP8 without FP8 tensor cores: {marlin_below, per_tensor, block_wise, source}."""
+    for entry in _load("vllm/quantization.yaml")["fp8_marlin"]:
+        if in_range(version, entry):
+            return entry
+    return None
+
+
+def fp8_marlin_block_wise_since() -> str | None:
+    """The first covered release from which block-wise FP8 runs through Marlin for good."""
+    since = None
+    for entry in _load("vllm/quantization.yaml")["fp8_marlin"]:  # in release order
+        if not entry.get("block_wise"):
+            since = None
+        elif since is None:
+            since = entry["since"]
+    return since
+
+
+MIN_CAPABILITY_MESSAGE = ("The quantization method {method} is not supported for the current GPU. Minimum capability: "
+                          "{minimum}. Current capability: {current}.")  # vllm/config/__init__.py (0.11.0)
 
 
 def min_capability_message(method: str, minimum: int, current: int) -> str:
-    return _load("vllm/quantization_gpu.yaml")["min_capability_message"].format(method=method, minimum=minimum, current=current)
+    return MIN_CAPABILITY_MESSAGE.format(method=method, minimum=minimum, current=current)
 
 
 def parsers(kind: str) -> dict[str, dict]:
@@ -54,9 +75,9 @@ def parsers_in(kind: str, version: str) -> list[str]:
 
 
 def family_of(meta) -> tuple[str, dict] | None:
-    """(family, its parser recommendations) of a model, from its model_type."""
+    """(family, its parser recommendations) of a model, from its model_type or architecture."""
     model_types = {meta.model_type, meta.text_config.get("model_type")} - {None}
-    for name, family in _load("vllm/model_families.yaml")["families"].items():
-        if model_types & set(family["model_types"]):
+    for name, family in _load("vllm/parsers.yaml")["families"].items():
+        if model_types & set(family.get("model_types", ())) or set(meta.architectures) & set(family.get("architectures", {})):
             return name, family
     return None

@@ -3,7 +3,7 @@
 ## What it does
 With the GPU known (``hardware:``, ``--gpu``, a Kubernetes ``nodeSelector``) and the checkpoint's
 method read from its ``config.json``, compares the GPU's compute capability with what the pinned
-release needs (``knowledge/vllm/quantization_gpu.yaml``, from each method's
+release needs (``knowledge/vllm/quantization.yaml``, from each method's
 ``get_min_capability`` and ``Fp8LinearMethod``):
 
 - below the method's minimum: error, as vLLM refuses to start;
@@ -28,10 +28,8 @@ cartes Ampere ... grâce à FP8 Marlin, qui opère en w8a16."
 A GPU with the capability, a release that supports the method on this GPU, or another checkpoint
 (AWQ/GPTQ on Ampere and older).
 """
-from packaging.version import Version
-
 from vllm_lint.feasibility import gpus_of
-from vllm_lint.support import fp8_marlin, min_capability, min_capability_message
+from vllm_lint.support import fp8_marlin, fp8_marlin_block_wise_since, min_capability, min_capability_message
 
 CODE = "VLL303"
 NAME = "quantization-gpu"
@@ -70,12 +68,14 @@ def check(deployment, ctx):
             continue
         if method == "fp8" and current < 89:
             block = bool((meta.quant_config or {}).get("weight_block_size"))
-            marlin = fp8_marlin(block)
-            if Version(version) < Version(marlin["since"]):
-                yield ctx.finding(span, f"{meta.model_id} is a block-wise FP8 checkpoint and {gpu.name} has no FP8 tensor "
-                                  f"cores (compute capability {gpu.compute_capability:g}): vLLM {version} cannot run it; "
-                                  f"FP8 Marlin (W8A16) takes block-wise FP8 only from vLLM {marlin['since']}",
-                                  hint=f"pin vLLM {marlin['since']} or later, or use an AWQ/GPTQ checkpoint")
+            marlin = fp8_marlin(version) or {}
+            if not marlin.get("block_wise" if block else "per_tensor"):
+                since = fp8_marlin_block_wise_since() if block else None
+                yield ctx.finding(span, f"{meta.model_id} is a {'block-wise ' if block else ''}FP8 checkpoint and {gpu.name} "
+                                  f"has no FP8 tensor cores (compute capability {gpu.compute_capability:g}): vLLM {version} "
+                                  f"does not run it through FP8 Marlin (W8A16)"
+                                  + (f"; block-wise FP8 goes through Marlin from vLLM {since}" if since else ""),
+                                  hint=(f"pin vLLM {since} or later, " if since else "") + "or use an AWQ/GPTQ checkpoint")
             else:
                 yield ctx.finding(span, f"{gpu.name} has no FP8 tensor cores (compute capability {gpu.compute_capability:g}): "
                                   f"vLLM runs {meta.model_id} weight-only (W8A16, FP8 Marlin) — FP8's memory, not its speed",

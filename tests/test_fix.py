@@ -125,3 +125,23 @@ def test_fix_example_of_the_seed_medium_vl_profile_is_what_fix_produces(tmp_path
     again = cli(".", "--offline", "--fix", "--unsafe-fixes", cwd=work)  # idempotent
     assert (work / "medium-vl.yml").read_bytes() == (EXAMPLES / "medium-vl-after-fix" / "medium-vl.yml").read_bytes()
     assert "Fixed" not in again.stderr
+
+
+def test_unsafe_parser_fix_on_qwen3(tmp_path):
+    profile = """\
+services:
+  mini:
+    image: vllm/vllm-openai:v0.9.2
+    command:
+      - "--model=Qwen/Qwen3-8B"
+      - "--reasoning-parser"
+      - "deepseek_r1"   # from an older recipe
+      - "--enable-auto-tool-choice"
+      - "--tool-call-parser=granite"
+"""
+    write(tmp_path, {"compose.yaml": profile})
+    safe = cli(".", "--offline", "--select", "VLL208", "--fix", cwd=tmp_path)
+    assert (tmp_path / "compose.yaml").read_text() == profile and safe.returncode == 1  # unsafe: not applied
+    cli(".", "--offline", "--select", "VLL208", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert (tmp_path / "compose.yaml").read_text() == profile.replace('"deepseek_r1"', '"qwen3"').replace(
+        "--tool-call-parser=granite", "--tool-call-parser=hermes")

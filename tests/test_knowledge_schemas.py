@@ -7,7 +7,8 @@ from conftest import REPO
 
 KNOWLEDGE = REPO / "knowledge"
 PAIRS = [("gpus.yaml", "gpus.schema.json"), ("vllm/architectures.yaml", "vllm_architectures.schema.json"),
-         ("vllm/quantization_gpu.yaml", "vllm_quantization_gpu.schema.json")]
+         ("vllm/quantization.yaml", "vllm_quantization.schema.json"),
+         ("vllm/parsers.yaml", "vllm_parsers.schema.json")]
 
 
 @pytest.mark.parametrize("data, schema", PAIRS)

@@ -135,3 +135,25 @@ def test_trust_remote_code_on_a_natively_served_model(tmp_path):
     result = run(tmp_path, "v0.11.0", ["--model", QWEN3_8B, "--trust-remote-code"], ["VLL310"])
     assert codes(result) == ["VLL310"] and result.findings[0].severity == "info"
     assert codes(run(tmp_path, "v0.11.0", ["--model", QWEN3_8B], ["VLL310"])) == []
+
+
+@needs(QWEN3_8B)
+def test_parsers_of_another_family_on_a_qwen3_model(tmp_path):
+    """Seed 004: deepseek_r1 / granite replaced by qwen3 / hermes on Qwen3 (an unsafe fix)."""
+    args = ["--model", QWEN3_8B, "--reasoning-parser", "deepseek_r1", "--enable-auto-tool-choice", "--tool-call-parser", "granite"]
+    result = run(tmp_path, "v0.11.0", args, ["VLL208"])
+    assert codes(result) == ["VLL208", "VLL208"]
+    assert [f.fix.safe for f in result.findings] == [False, False]
+    assert "its reasoning parser is qwen3" in result.findings[0].message
+    good = ["--model", QWEN3_8B, "--reasoning-parser", "qwen3", "--enable-auto-tool-choice", "--tool-call-parser", "hermes"]
+    assert codes(run(tmp_path, "v0.11.0", good, ["VLL208"])) == []
+
+
+def test_parser_the_release_does_not_have(tmp_path):
+    """The qwen3 reasoning parser first appears in vLLM 0.9.0 (knowledge/vllm/parsers.yaml)."""
+    result = run(tmp_path, "v0.8.5.post1", ["--model", "org/any", "--reasoning-parser", "qwen3"], ["VLL208"])
+    assert codes(result) == ["VLL208"] and result.findings[0].severity == "error"
+    assert "it exists from vLLM 0.9.0" in result.findings[0].message
+    typo = run(tmp_path, "v0.11.0", ["--model", "org/any", "--tool-call-parser", "hermess"], ["VLL208"])
+    assert "did you mean hermes" in typo.findings[0].hint
+    assert codes(run(tmp_path, "v0.9.2", ["--model", "org/any", "--reasoning-parser", "qwen3"], ["VLL208"])) == []
