@@ -40,6 +40,7 @@ class Excluder:
 
     def __init__(self, patterns: list[str], root: Path):
         self.root = root
+        self.resolved_root = root.resolve()
         self.rules = []
         for p in patterns:
             p = p.strip()
@@ -55,7 +56,7 @@ class Excluder:
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         try:
-            rel = path.resolve().relative_to(self.root.resolve()).as_posix()
+            rel = path.resolve().relative_to(self.resolved_root).as_posix()
         except ValueError:
             rel = path.as_posix()
         result = False

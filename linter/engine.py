@@ -76,13 +76,14 @@ class Result:
 class Context:
     """What a rule sees while it checks one target."""
 
-    def __init__(self, rule: Rule, project: Project, deployment: Deployment | None = None):
+    def __init__(self, rule: Rule, project: Project, deployment: Deployment | None = None, options: dict | None = None):
         self.rule = rule
         self.project = project
         self.deployment = deployment
         self.settings = project.settings
-        defaults = getattr(rule.module, "OPTIONS", {})
-        self.options = {**defaults, **project.settings.rule_options(rule)}
+        if options is None:
+            options = {**getattr(rule.module, "OPTIONS", {}), **project.settings.rule_options(rule)}
+        self.options = options
 
     @property
     def release(self):
@@ -270,8 +271,9 @@ def check(project: Project, rules: list[Rule]) -> Result:
             targets = [(project, None)]
         else:
             targets = [(d, d) for d in project.deployments]
+        options = {**getattr(rule.module, "OPTIONS", {}), **project.settings.rule_options(rule)}
         for target, deployment in targets:
-            ctx = Context(rule, project, deployment)
+            ctx = Context(rule, project, deployment, options)
             missing = [need for need in rule.needs if not _available(need, ctx)]
             if missing:
                 skipped.setdefault(", ".join(_NEED_TEXT.get(m, m) for m in missing), set()).add(rule.code)

@@ -57,6 +57,7 @@ def _table() -> dict:
     return json.loads((DATA_DIR / "options.json").read_text(encoding="utf-8"))
 
 
+@functools.lru_cache(maxsize=None)
 def _v(s: str) -> Version:
     return Version(s)
 
@@ -829,6 +830,12 @@ class Release:
 
     def history(self, flag: str) -> str | None:
         """For a flag unknown to this release: what the other covered releases say about it."""
+        memo = self.__dict__.setdefault("_history_memo", {})
+        if flag not in memo:
+            memo[flag] = self._history(flag)
+        return memo[flag]
+
+    def _history(self, flag: str) -> str | None:
         if self.option(flag) is not None:
             return None
         here = _v(self.version)

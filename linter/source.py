@@ -49,9 +49,11 @@ class SourceFile:
         return line + 1, offset - starts[line] + 1
 
     def span(self, start: int, end: int) -> Span:
-        line, col = self.position(start)
-        end_line, end_col = self.position(end)
-        return Span(self.path, line, col, end_line, end_col, start, end)
+        starts = self.line_starts
+        line = bisect.bisect_right(starts, start)
+        end_line = bisect.bisect_right(starts, end)
+        return tuple.__new__(Span, (self.path, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1,
+                                    start, end))
 
     def line_text(self, line: int) -> str:
         starts = self.line_starts

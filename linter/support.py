@@ -5,9 +5,16 @@ families (``knowledge/vllm/parsers.yaml``), and the GPU needs of quantization me
 ``knowledge/tools/build_vllm_registry.py``."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from packaging.version import Version
 
 from .knowledge_files import load as load_knowledge
+
+
+@lru_cache(maxsize=None)
+def _version(text: str) -> Version:
+    return Version(text)
 
 
 def _load(name: str) -> dict:
@@ -15,8 +22,8 @@ def _load(name: str) -> dict:
 
 
 def in_range(version: str, entry: dict) -> bool:
-    v = Version(version)
-    return Version(str(entry["since"])) <= v and (entry.get("until") is None or v < Version(str(entry["until"])))
+    v = _version(version)
+    return _version(str(entry["since"])) <= v and (entry.get("until") is None or v < _version(str(entry["until"])))
 
 
 def architecture(name: str) -> dict | None:
@@ -70,8 +77,14 @@ def parsers(kind: str) -> dict[str, dict]:
     return _load("vllm/parsers.yaml")[key]
 
 
+@lru_cache(maxsize=None)
+def _parsers_in(kind: str, version: str) -> tuple[str, ...]:
+    return tuple(sorted(name for name, entry in parsers(kind).items() if in_range(version, entry)))
+
+
 def parsers_in(kind: str, version: str) -> list[str]:
-    return sorted(name for name, entry in parsers(kind).items() if in_range(version, entry))
+    """The parser names of ``kind`` that release ``version`` accepts."""
+    return list(_parsers_in(kind, version))
 
 
 def family_of(meta) -> tuple[str, dict] | None:

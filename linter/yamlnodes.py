@@ -88,9 +88,12 @@ class YMap(YNode):
         return self.entries.keys()
 
 
+_new_span = tuple.__new__  # Span is a NamedTuple: building it from a tuple skips its keyword handling
+
+
 def _span(path: str, node: yaml.Node) -> Span:
     s, e = node.start_mark, node.end_mark
-    return Span(path, s.line + 1, s.column + 1, e.line + 1, e.column + 1, s.index, e.index)
+    return _new_span(Span, (path, s.line + 1, s.column + 1, e.line + 1, e.column + 1, s.index, e.index))
 
 
 class _Converter:
@@ -108,8 +111,10 @@ class _Converter:
                 node.start_mark.line + 1,
                 node.start_mark.column + 1,
             )
-        if isinstance(node, yaml.ScalarNode):
-            return YScalar(_span(self.path, node), node.tag, node.value, node.style)
+        if node.__class__ is yaml.ScalarNode:
+            s, e = node.start_mark, node.end_mark
+            span = _new_span(Span, (self.path, s.line + 1, s.column + 1, e.line + 1, e.column + 1, s.index, e.index))
+            return YScalar(span, node.tag, node.value, node.style, node.value)
         if id(node) in self.active:
             raise YamlError("recursive alias: a node contains itself", node.start_mark.line + 1, node.start_mark.column + 1)
         self.active.add(id(node))

@@ -34,6 +34,7 @@ CATEGORY = "memory"
 SEVERITY = "error"
 SCOPE = "project"
 OPTIONS = {"max-total": 1.0, "default-utilization": 0.9}
+SHOWN = 4  # launches named in the message; the others are counted
 
 
 def check(project, ctx):
@@ -55,7 +56,9 @@ def check(project, ctx):
         total = sum(u for _, u, _ in users)
         if len(users) < 2 or total <= ctx.options["max-total"] + 1e-9:
             continue
-        parts = " + ".join(f"{d.name} {u:g}" for d, u, _ in users)
+        parts = " + ".join(f"{d.name} {u:g}" for d, u, _ in users[:SHOWN])
+        if len(users) > SHOWN:
+            parts += f" + {len(users) - SHOWN} more"
         for d, util, where in users[1:]:
             arg = d.arg("gpu-memory-utilization")
             span = arg.value_or_flag_span if arg is not None else where.span

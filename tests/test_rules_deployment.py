@@ -166,3 +166,12 @@ def test_split_gpu_or_separate_gpus(tmp_path):
                              "q/a.yml": _on_gpu("a", "0", "0.9"), "q/b.yml": _on_gpu("b", "1", "0.9"),
                              "r/a.yml": _on_gpu("a", "0", "0.9"), "s/b.yml": _on_gpu("b", "0", "0.9")}, select=["VLL404"])
     assert result.findings == []
+
+
+def test_many_launches_on_one_gpu_are_counted_not_listed(tmp_path):
+    files = {f"p/s{i}.yml": _on_gpu(f"s{i}", "0", "0.3") for i in range(7)}
+    result = lint(tmp_path, files, select=["VLL404"])
+    assert len(result.findings) == 6  # every launch after the first
+    message = result.findings[0].message
+    assert "shared by 7 launches" in message and "+ 3 more = 2.10" in message
+    assert message.count(" 0.3") == 4
