@@ -44,7 +44,8 @@ class Project:
 
             release = self.release_of(deployment)
             self.feasibilities[key] = feasibility(deployment, self.model_of(deployment), self.inventory,
-                                                  release.version if release is not None else None)
+                                                  release.version if release is not None else None,
+                                                  self.model_error_of(deployment))
         return self.feasibilities[key]
 
     def release_of(self, deployment: Deployment):

@@ -58,6 +58,7 @@ class Launch:
     kv_cache_dtype: str = "auto"
     dtype: str = "auto"
     quantization: str | None = None
+    weight_bits: int | None = None  # bits of quantized weights when no quantization config says (a stand-in's name)
     max_num_batched_tokens: int | None = None
     max_num_seqs: int | None = None
     enforce_eager: bool = False
@@ -169,6 +170,7 @@ class Estimate:
     gpu_memory_utilization_needed: float | None
     uncertainty: float  # relative, on the KV cache figure
     notes: list[str] = field(default_factory=list)
+    stand_in: str | None = None  # the base model whose shapes were used, when the model's own metadata was missing
 
     @property
     def fits(self) -> bool:
@@ -187,7 +189,8 @@ class Estimate:
                 "gpu_memory_utilization_needed": self.gpu_memory_utilization_needed,
                 "kv_bytes_per_token": self.kv_bytes_per_token, "block_size": self.block_size,
                 "tensor_parallel": self.launch.tensor_parallel, "pipeline_parallel": self.launch.pipeline_parallel,
-                "uncertainty": self.uncertainty, "gpus": [g.as_dict() for g in self.gpus], "notes": self.notes}
+                "uncertainty": self.uncertainty, "gpus": [g.as_dict() for g in self.gpus], "notes": self.notes,
+                "stand_in": self.stand_in}
 
 
 # -- knowledge ------------------------------------------------------------------------------------
@@ -331,12 +334,12 @@ def component_params(s: Shapes) -> dict[str, float]:
     }
 
 
-def _quant_bytes_per_param(meta, quant: str | None) -> tuple[float, str]:
+def _quant_bytes_per_param(meta, quant: str | None, weight_bits: int | None = None) -> tuple[float, str]:
     """Bytes per parameter of quantized linear layers, and a description."""
     method = (quant or meta.quant_method or "").lower()
     cfg = meta.quant_config or {}
     if method in ("awq", "awq_marlin", "gptq", "gptq_marlin", "compressed-tensors", "auto-round", "moe_wna16"):
-        bits = int(cfg.get("bits") or cfg.get("w_bit") or _ct_bits(cfg) or 4)
+        bits = int(cfg.get("bits") or cfg.get("w_bit") or _ct_bits(cfg) or weight_bits or 4)
         group = int(cfg.get("group_size") or cfg.get("q_group_size") or _ct_group(cfg) or 128)
         if bits >= 8 and method == "compressed-tensors" and _ct_is_fp8(cfg):
             return 1.0, "8-bit (compressed-tensors)"
@@ -386,7 +389,7 @@ def weights_per_gpu(meta, s: Shapes, launch: Launch) -> tuple[float, float, str,
     """(bytes on the busiest GPU, total bytes, basis, note)."""
     parts = component_params(s)
     act_bytes = model_dtype_bytes(meta, launch.dtype)
-    q_bytes, q_note = _quant_bytes_per_param(meta, launch.quantization)
+    q_bytes, q_note = _quant_bytes_per_param(meta, launch.quantization, launch.weight_bits)
     linear = q_bytes or act_bytes
     per_part = {
         "embed": parts["embed"] * act_bytes,

@@ -10,7 +10,7 @@ placed, gets the inventory's default card. A Kubernetes ``nodeSelector`` on
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .deployment import Deployment
 from .estimate import Estimate, Launch, estimate
@@ -49,14 +49,42 @@ def gpus_of(d: Deployment, inventory: Inventory) -> tuple[list[tuple[str | None,
     return out, None
 
 
-def feasibility(d: Deployment, meta, inventory: Inventory, version: str | None) -> Feasibility:
+#: Failures after which no stand-in is used: the model id itself is wrong, or it is a local folder.
+_NO_STAND_IN = {"not-found", "local-missing", "local-unmounted", "no-config"}
+
+
+def feasibility(d: Deployment, meta, inventory: Inventory, version: str | None, error=None) -> Feasibility:
+    launch = Launch.from_deployment(d)
+    base = None
     if meta is None:
-        return Feasibility(d, None, None, "no model metadata")
+        found = _stand_in(d, error)
+        if found is None:
+            return Feasibility(d, None, None, "no model metadata")
+        meta, method, bits = found
+        base = meta.model_id
+        meta = replace(meta, model_id=d.model, weights=None)  # the base's checkpoint size is not this one's
+        launch.quantization = launch.quantization or method
+        launch.weight_bits = bits
     gpus, why = gpus_of(d, inventory)
     if gpus is None:
         return Feasibility(d, None, None, why)
     try:
-        result = estimate(meta, Launch.from_deployment(d), gpus, version or "0.0")
+        result = estimate(meta, launch, gpus, version or "0.0")
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
         return Feasibility(d, gpus, None, f"the model's config.json lacks the shapes the estimate needs ({exc})")
+    if base is not None:
+        result.stand_in = base
+        result.uncertainty += 0.1
+        result.notes.append(f"no metadata for {d.model}: shapes of {base}, weights {launch.quantization} "
+                            f"({bits}-bit, as its name says)")
     return Feasibility(d, gpus, result)
+
+
+def _stand_in(d: Deployment, error):
+    """A quantized checkpoint whose metadata is missing: its base model's, if known offline."""
+    model = d.model
+    if not model or model.startswith(("/", "./", "../", "~")) or getattr(error, "kind", None) in _NO_STAND_IN:
+        return None
+    from .hub import stand_in
+
+    return stand_in(model)

@@ -729,3 +729,48 @@ def _fixture_sources(fixtures_dir: Path) -> dict[str, str]:
             for model_id in re.findall(r"([\w.-]+/[\w.-]+)", text):
                 out.setdefault(model_id.lower(), text)
     return out
+
+
+# ---------------------------------------------------------------------------------------- stand-ins for the estimate
+
+#: A quantized checkpoint's name: its base model's name and a suffix naming the quantization.
+_QUANTIZED_NAME = re.compile(
+    r"^(?P<base>.+?)[-_.](?P<tag>fp8(?:[-_](?:dynamic|static|block))?|awq(?:[-_]?(?:4|8)[-_]?bit)?|"
+    r"gptq(?:[-_]?int[48])?|int[48]|w4a16|w8a8|w8a16)$", re.IGNORECASE)
+
+
+def quantization_in_name(model_id: str) -> tuple[str, str, int] | None:
+    """(base model name, method, weight bits) that a quantized checkpoint's name states, e.g.
+    ``Qwen/Qwen3-VL-32B-Instruct-FP8`` -> (``Qwen3-VL-32B-Instruct``, ``fp8``, 8)."""
+    name = model_id.rsplit("/", 1)[-1]
+    m = _QUANTIZED_NAME.match(name)
+    if m is None:
+        return None
+    tag = m["tag"].lower()
+    bits = 8 if ("8" in tag and not tag.startswith("w4")) or tag.startswith("fp8") else 4
+    method = "fp8" if tag.startswith("fp8") else "awq" if tag.startswith("awq") else "gptq" if tag.startswith(("gptq", "int")) \
+        else "compressed-tensors"
+    return m["base"], method, bits
+
+
+def stand_in(model_id: str) -> tuple[ModelMeta, str, int] | None:
+    """Metadata to estimate memory with when a quantized checkpoint's own is not available: its base
+    model's (same name without the quantization suffix, from the cache or the bundled snapshot; the
+    same organization first), with the method and weight bits its name states. Never the network."""
+    found = quantization_in_name(model_id)
+    if found is None:
+        return None
+    base, method, bits = found
+    org = model_id.split("/", 1)[0] if "/" in model_id else ""
+    cache = hub_cache_dir()
+    known = sorted({*snapshot_ids(), *_cached_ids(cache)}, key=lambda i: (i.split("/", 1)[0].lower() != org.lower(), i))
+    for candidate in known:
+        if candidate.rsplit("/", 1)[-1].lower() != base.lower() or quantization_in_name(candidate):
+            continue
+        try:
+            meta = _resolve_without_network(ModelRequest(candidate), cache, True)
+        except Exception:  # a broken cache entry: try the next
+            continue
+        if isinstance(meta, ModelMeta) and not meta.quant_method:
+            return meta, method, bits
+    return None

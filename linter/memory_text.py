@@ -18,3 +18,10 @@ def breakdown(g) -> str:
     where = f"GPU {g.device} " if g.device is not None else ""
     return f"{where}{g.gpu.name}: budget {gib(g.budget.bytes)} ({g.budget.note}) − " + " − ".join(parts) + \
         f" = {gib(g.budget.bytes - g.fixed)} for the KV cache"
+
+
+def model_label(est) -> str:
+    """The model an estimate is of, saying so when a base model's shapes stood in for its own."""
+    if not est.stand_in:
+        return est.model
+    return f"{est.model} (estimated from {est.stand_in}'s shapes: its own metadata is not available)"

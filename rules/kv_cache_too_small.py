@@ -23,18 +23,18 @@ pour un contexte de 128k tokens".
 
 ## Fix
 Lower ``--max-model-len`` to what fits (``--fix --unsafe-fixes`` does, rounded down to a multiple
-of 1024), use ``--kv-cache-dtype fp8``, raise ``--gpu-memory-utilization`` if the GPU is not
+of 1024, when the estimate rests on the model's own metadata), use ``--kv-cache-dtype fp8``, raise ``--gpu-memory-utilization`` if the GPU is not
 shared, or spread the model over more GPUs.
 """
 from vllm_lint.edits import replace_value
 from vllm_lint.finding import Fix
-from vllm_lint.memory_text import breakdown, gib
+from vllm_lint.memory_text import breakdown, gib, model_label
 
 CODE = "VLL402"
 NAME = "kv-cache-too-small"
 CATEGORY = "memory"
 SEVERITY = "error"
-NEEDS = ("model", "gpu", "estimate")
+NEEDS = ("gpu", "estimate")
 OPTIONS = {"round-to": 1024}
 
 
@@ -52,7 +52,7 @@ def check(deployment, ctx):
     step = int(ctx.options["round-to"])
     fits = est.max_model_len_that_fits // step * step if est.max_model_len_that_fits >= step else est.max_model_len_that_fits
     fix = None
-    if arg is not None and fits > 0:
+    if arg is not None and fits > 0 and not est.stand_in:  # no edit on shapes assumed from a base model
         edits = replace_value(arg, str(fits))
         fix = Fix(f"lower --max-model-len to {fits}", edits, safe=False) if edits else None
     length = f"max seq len ({est.max_model_len})" + ("" if arg is not None else ", the model's own as --max-model-len is not given")
@@ -60,6 +60,6 @@ def check(deployment, ctx):
             "--kv-cache-dtype fp8" if not est.launch.kv_cache_dtype.startswith("fp8") else None,
             f"--gpu-memory-utilization {est.gpu_memory_utilization_needed}" if est.gpu_memory_utilization_needed else None,
             "more tensor parallelism"]
-    yield ctx.finding(span, f"{est.model}: to serve one request at the {length}, {gib(needed)} of KV cache is needed, "
+    yield ctx.finding(span, f"{model_label(est)}: to serve one request at the {length}, {gib(needed)} of KV cache is needed, "
                       f"more than the {gib(worst.kv_cache.bytes)} left ({breakdown(worst)}; ±{est.uncertainty:.0%})",
                       hint="; or ".join(w for w in ways if w), fix=fix)

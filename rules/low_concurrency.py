@@ -21,13 +21,13 @@ GPU), not on total VRAM.
 A shorter ``--max-model-len`` (concurrency grows in proportion), ``--kv-cache-dtype fp8`` (doubles
 it), or more GPUs. Raise ``min-concurrency`` for a service that must serve many users at full length.
 """
-from vllm_lint.memory_text import gib
+from vllm_lint.memory_text import gib, model_label
 
 CODE = "VLL403"
 NAME = "low-concurrency"
 CATEGORY = "memory"
 SEVERITY = "warning"
-NEEDS = ("model", "gpu", "estimate")
+NEEDS = ("gpu", "estimate")
 OPTIONS = {"min-concurrency": 2.0}
 
 
@@ -40,7 +40,7 @@ def check(deployment, ctx):
     span = arg.value_or_flag_span if arg is not None else (deployment.model_arg.value_or_flag_span
                                                            if deployment.model_arg is not None else deployment.span)
     worst = min(est.gpus, key=lambda g: g.kv_cache.bytes)
-    yield ctx.finding(span, f"{est.model}: the KV cache ({gib(worst.kv_cache.bytes)} per GPU, {est.kv_cache_tokens:,} tokens) "
+    yield ctx.finding(span, f"{model_label(est)}: the KV cache ({gib(worst.kv_cache.bytes)} per GPU, {est.kv_cache_tokens:,} tokens) "
                       f"holds {est.max_concurrency:.2f} sequences of {est.max_model_len:,} tokens (below {minimum:g}): "
                       f"\"Maximum concurrency for {est.max_model_len:,} tokens per request: {est.max_concurrency:.2f}x\"",
                       hint="a shorter --max-model-len" + ("" if est.launch.kv_cache_dtype.startswith("fp8") else

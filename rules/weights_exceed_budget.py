@@ -25,13 +25,13 @@ before the KV cache was even allocated.
 More tensor parallelism (``--tensor-parallel-size`` over more GPUs), a quantized checkpoint (AWQ,
 GPTQ, FP8), or a larger GPU.
 """
-from vllm_lint.memory_text import gib
+from vllm_lint.memory_text import gib, model_label
 
 CODE = "VLL401"
 NAME = "weights-exceed-budget"
 CATEGORY = "memory"
 SEVERITY = "error"
-NEEDS = ("model", "gpu", "estimate")
+NEEDS = ("gpu", "estimate")
 
 
 def check(deployment, ctx):
@@ -42,7 +42,7 @@ def check(deployment, ctx):
     g = max(over, key=lambda x: x.weights.bytes - x.budget.bytes)
     span = _span(deployment)
     tp = est.launch.tensor_parallel
-    yield ctx.finding(span, f"{est.model}: {gib(g.weights.bytes)} of weights per GPU ({g.weights.basis}, {g.weights.note}"
+    yield ctx.finding(span, f"{model_label(est)}: {gib(g.weights.bytes)} of weights per GPU ({g.weights.basis}, {g.weights.note}"
                       f"{f', tensor parallel {tp}' if tp > 1 else ''}) exceed the {gib(g.budget.bytes)} vLLM may use on "
                       f"{g.gpu.name} ({g.budget.note})",
                       hint="more tensor parallelism, a quantized checkpoint, or a larger GPU")

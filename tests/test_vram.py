@@ -132,3 +132,57 @@ def test_report_formats(tmp_path):
     assert verdicts == {"small": "fits", "big": "weights do not fit"}
     markdown = runner.invoke(main, ["report", str(tmp_path), "--offline", "--gpu", "rtx-4090", "--format", "markdown"]).stdout
     assert "| launch | model |" in markdown and "✅ fits" in markdown and "❌ weights do not fit" in markdown
+
+
+# A quantized checkpoint whose own metadata is missing: its base model's shapes stand in
+def test_quantization_in_the_name():
+    from vllm_lint.hub import quantization_in_name
+
+    assert quantization_in_name("Qwen/Qwen3-VL-32B-Instruct-FP8") == ("Qwen3-VL-32B-Instruct", "fp8", 8)
+    assert quantization_in_name("cpatonn/Qwen3-VL-32B-Thinking-AWQ-4bit") == ("Qwen3-VL-32B-Thinking", "awq", 4)
+    assert quantization_in_name("Qwen/Qwen2.5-7B-Instruct-GPTQ-Int8") == ("Qwen2.5-7B-Instruct", "gptq", 8)
+    assert quantization_in_name("RedHatAI/Llama-3.1-8B-Instruct-W4A16") == ("Llama-3.1-8B-Instruct", "compressed-tensors", 4)
+    assert quantization_in_name("Qwen/Qwen3-8B") is None
+    assert quantization_in_name("org/awq") is None
+
+
+def test_fp8_checkpoint_without_metadata_is_estimated_from_its_base(tmp_path):
+    """Seed 002: Qwen3-VL-32B-Instruct-FP8 with tensor parallel 2 and 128k context on two RTX 4090."""
+    args = ["--model", "Qwen/Qwen3-VL-32B-Instruct-FP8", "--tensor-parallel-size", "2", "--max-model-len", "131072"]
+    result = run(tmp_path, {"medium-vl": ("v0.11.0", args, ["0", "1"])}, ["VLL401", "VLL402", "VLL403"],
+                 hardware={"default": "rtx-4090"})
+    [f] = result.findings
+    assert f.code == "VLL402" and "estimated from Qwen/Qwen3-VL-32B-Instruct's shapes" in f.message
+    est = result.project.feasibility_of(result.project.deployments[0]).estimate
+    assert est.stand_in == VL_32B and est.launch.quantization == "fp8"
+    bf16 = estimate(load_snapshot(VL_32B), Launch(tensor_parallel=2, max_model_len=131072), [(None, find_gpu("rtx-4090"))] * 2,
+                    "0.11.0")
+    assert est.gpus[0].weights.bytes < 0.6 * bf16.gpus[0].weights.bytes  # FP8 linear layers, bf16 embeddings and vision
+
+
+def test_no_stand_in_for_a_model_id_that_does_not_exist(tmp_path):
+    """A typo (404) is not a quantized variant of anything: no estimate, the memory rules are skipped."""
+    from vllm_lint.feasibility import feasibility
+    from vllm_lint.gpu import Inventory
+    from vllm_lint.hub import ModelError
+
+    result = run(tmp_path, {"s": ("v0.11.0", ["--model", "Qwen/Qwen3-VL-32B-Instruct-FP8"], ["0"])}, ["VLL402"])
+    d = result.project.deployments[0]
+    inventory = result.project.inventory
+    assert feasibility(d, None, inventory, "0.11.0", ModelError("not-found", "404")).estimate is None
+    assert feasibility(d, None, inventory, "0.11.0", ModelError("not-cached", "offline")).estimate is not None
+    assert isinstance(inventory, Inventory)
+
+
+def test_no_stand_in_without_a_known_base(tmp_path):
+    result = run(tmp_path, {"s": ("v0.11.0", ["--model", "someone/Unknown-Model-7B-AWQ"], ["0"])}, ["VLL401", "VLL402"])
+    assert result.findings == [] and any("skipped VLL401, VLL402" in n for n in result.notes)
+
+
+def test_no_max_model_len_fix_on_a_stand_in_estimate(tmp_path):
+    args = ["--model", "Qwen/Qwen3-VL-32B-Instruct-FP8", "--tensor-parallel-size", "2", "--max-model-len", "131072"]
+    [f] = run(tmp_path, {"s": ("v0.11.0", args, ["0", "1"])}, ["VLL402"]).findings
+    assert f.fix is None and "--max-model-len" in f.hint
+    args = ["--model", QWEN3_8B, "--max-model-len", "40960", "--gpu-memory-utilization", "0.8"]  # the model's own metadata: the unsafe fix is offered
+    [f] = run(tmp_path, {"s": ("v0.11.0", args, ["0"])}, ["VLL402"]).findings
+    assert f.fix is not None and not f.fix.safe

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from ..memory_text import GiB
+from ..memory_text import GiB, model_label
 from .vram_table import verdict
 
 BAR_WIDTH = 720  # px for the largest quantity on the bar (the card, or what is asked when more)
@@ -66,7 +66,7 @@ def _launch(f) -> str:
     badge = f'<span class="verdict {"fits" if v == "fits" else "fails"}">{html.escape(v)}</span>'
     parts = [f'<section class="launch" data-launch="{html.escape(d.name)}">',
              f"<h2>{html.escape(d.name)} {badge}</h2>",
-             f'<p class="sub">{html.escape(f"{d.path}:{d.span.line}")} · <code>{html.escape(est.model)}</code> · vLLM '
+             f'<p class="sub">{html.escape(f"{d.path}:{d.span.line}")} · <code>{html.escape(model_label(est))}</code> · vLLM '
              f"{html.escape(est.version)} · tensor parallel {est.launch.tensor_parallel} · max-model-len "
              f"{est.max_model_len:,}</p>"]
     for i, g in enumerate(est.gpus):

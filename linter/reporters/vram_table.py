@@ -4,7 +4,7 @@ Rows come from :class:`~vllm_lint.feasibility.Feasibility`; a launch without an 
 """
 from __future__ import annotations
 
-from ..memory_text import GiB
+from ..memory_text import GiB, model_label
 
 
 def verdict(est) -> str:
@@ -45,7 +45,7 @@ def markdown_table(feasibilities) -> list[str]:
         worst = min(est.gpus, key=lambda g: g.kv_cache.bytes)
         mark = {"fits": "✅ fits", "KV cache too small": "❌ KV cache too small",
                 "weights do not fit": "❌ weights do not fit"}[verdict(est)]
-        lines.append(f"| {where} | `{est.model}` | {_gpus(est)} | {worst.weights.bytes / GiB:.2f} GiB | "
+        lines.append(f"| {where} | `{model_label(est)}` | {_gpus(est)} | {worst.weights.bytes / GiB:.2f} GiB | "
                      f"{worst.kv_cache.bytes / GiB:.2f} GiB | {est.kv_cache_tokens:,} | {est.max_model_len:,} | "
                      f"{est.max_concurrency:.2f}x | {mark} (up to {est.max_model_len_that_fits:,}) |")
     if len(lines) == 2:
@@ -66,7 +66,7 @@ def text_table(feasibilities) -> str:
 
 
 def text_estimate(est, head: str = "") -> str:
-    lines = [f"{head + ': ' if head else ''}{est.model} on {_gpus(est)} (vLLM {est.version}, tensor parallel "
+    lines = [f"{head + ': ' if head else ''}{model_label(est)} on {_gpus(est)} (vLLM {est.version}, tensor parallel "
              f"{est.launch.tensor_parallel}, pipeline parallel {est.launch.pipeline_parallel})"]
     lines.append(f"  {'GPU':<14}{'budget':>9}{'weights':>9}{'activ.':>9}{'graphs':>9}{'other':>9}{'KV cache':>10}{'total':>9}")
     for i, g in enumerate(est.gpus):
