@@ -32,6 +32,10 @@ CUDA_CONTEXT_BYTES = int(0.45 * GiB)  # the CUDA context and libraries, outside 
 NON_TORCH_BYTES = int(0.15 * GiB)  # cuBLAS workspaces etc. that grow during the profile run
 NCCL_BYTES = int(0.25 * GiB)  # NCCL buffers with tensor/pipeline parallel > 1
 ACTIVATION_FACTOR = 1.0  # multiplier on the per-token activation model below
+#: Peak bytes per (request × vocabulary entry) of the sampler warm-up: 38.4-38.9 in the "Peak
+#: activation memory" vLLM printed for Qwen3-0.6B, Qwen3-32B, Llama-3.1-8B and gpt-oss-20b with 1024
+#: requests (tests/data/calibration.yaml); the tensors of vllm/v1/sample/ account for about as much.
+SAMPLER_BYTES_PER_LOGIT = 38.5
 CUDA_GRAPH_BASE_BYTES = int(0.25 * GiB)
 CUDA_GRAPH_PER_LAYER_BYTES = int(0.004 * GiB)
 
@@ -446,7 +450,10 @@ def activation_bytes(meta, s: Shapes, launch: Launch, tokens: int, seqs: int) ->
     act = model_dtype_bytes(meta, launch.dtype)
     inter = (s.moe_intermediate * max(s.topk, 1) if s.experts else s.intermediate) / tp
     per_token = act * (4 * s.hidden + 3 * inter + (s.heads + 2 * s.kv_heads) * s.head_dim / tp)
-    sampler = seqs * s.vocab * 4 * 2  # fp32 logits and one working copy
+    # The sampler's warm-up on max_num_seqs dummy requests (vllm/v1/worker/gpu_model_runner.py
+    # _dummy_sampler_run, with top-k and top-p set) holds fp32 logits, their sort (values and int64
+    # indices), masks, softmax and scatter outputs at once, while the forward's hidden states stay alive.
+    sampler = seqs * s.vocab * SAMPLER_BYTES_PER_LOGIT + tokens * s.hidden * act
     encoder = 0.0
     if meta.is_multimodal and not launch.skip_mm_profiling and launch.limit_images != 0:
         vision = meta.vision_config or {}
@@ -456,7 +463,7 @@ def activation_bytes(meta, s: Shapes, launch: Launch, tokens: int, seqs: int) ->
                                           ((meta.preprocessor or {}).get("size") or {}).get("longest_edge") or 1280 * 28 * 28)
         patches = pixels // (patch * patch)
         encoder = patches * vh * act * 6
-    return ACTIVATION_FACTOR * (tokens * per_token + sampler) + encoder
+    return max(ACTIVATION_FACTOR * tokens * per_token, sampler) + encoder
 
 
 def max_len_of(meta, launch: Launch) -> tuple[int, str | None]:

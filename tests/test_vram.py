@@ -89,9 +89,9 @@ def test_kv_cache_too_small_for_one_sequence_has_the_fix(tmp_path):
 
 
 def test_low_concurrency_warns(tmp_path):
-    args = ["--model", QWEN3_8B, "--max-model-len", "40960"]
+    args = ["--model", QWEN3_8B, "--max-model-len", "24576"]
     result = run(tmp_path, {"llm": ("v0.11.0", args, None)}, ["VLL403"])
-    assert codes(result) == ["VLL403"] and "Maximum concurrency for 40,960 tokens per request" in result.findings[0].message
+    assert codes(result) == ["VLL403"] and "Maximum concurrency for 24,576 tokens per request" in result.findings[0].message
     assert codes(run(tmp_path, {"llm": ("v0.11.0", ["--model", QWEN3_8B, "--max-model-len", "8192"], None)}, ["VLL403"])) == []
 
 
