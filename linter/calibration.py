@@ -43,9 +43,10 @@ def launch_of(case: dict) -> Launch:
 
 def replay(case: dict) -> Outcome:
     out = Outcome(case)
-    meta = load_snapshot(case["model"])
+    shapes = case.get("shapes_from") or case["model"]  # a checkpoint with the same config.json shapes
+    meta = load_snapshot(shapes)
     if meta is None:
-        out.skipped = f"no metadata for {case['model']} in knowledge/models"
+        out.skipped = f"no metadata for {shapes} in knowledge/models"
         return out
     gpu = find_gpu(str(case.get("gpu", "")))
     if gpu is None:

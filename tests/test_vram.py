@@ -186,3 +186,40 @@ def test_no_max_model_len_fix_on_a_stand_in_estimate(tmp_path):
     args = ["--model", QWEN3_8B, "--max-model-len", "40960", "--gpu-memory-utilization", "0.8"]  # the model's own metadata: the unsafe fix is offered
     [f] = run(tmp_path, {"s": ("v0.11.0", args, ["0"])}, ["VLL402"]).findings
     assert f.fix is not None and not f.fix.safe
+
+
+def test_seed_002_verdicts_on_the_example_profiles():
+    """Seed 002 on 2x RTX 4090, TP 2, 128k context, KV cache fp8: the FP8 checkpoint cannot hold one
+    131072-token sequence; the AWQ one starts with about the 9.20 GiB of KV cache per GPU it logged."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    settings = Settings(root=examples, offline=True, hardware={"default": "rtx-4090"})
+    verdicts = {}
+    for name in ("medium-vl", "medium-vl-awq"):
+        project = load_project_of(examples / name, settings)
+        [d] = project.deployments
+        verdicts[name] = project.feasibility_of(d).estimate
+    fp8, awq = verdicts["medium-vl"], verdicts["medium-vl-awq"]
+    assert not fp8.fits and fp8.kv_cache_tokens < 131072
+    assert awq.fits and awq.stand_in == "Qwen/Qwen3-VL-32B-Thinking"
+    assert abs(min(g.kv_cache.bytes for g in awq.gpus) / GiB - 9.20) < 0.1 * 9.20
+
+
+def load_project_of(path, settings):
+    from vllm_lint.engine import load_project
+
+    return load_project([path], settings, cwd=path)
+
+
+def test_modules_a_quantized_checkpoint_leaves_unquantized():
+    from vllm_lint.estimate import unquantized_share
+
+    gpt_oss = load_snapshot("openai/gpt-oss-20b")  # modules_to_not_convert: self_attn, router, embed, lm_head
+    assert unquantized_share(gpt_oss.quant_config, 24) == {"attention": 1.0, "attention_replicated": 1.0, "kv_proj": 1.0}
+    per_layer = {"ignore": ["lm_head", "model.layers.0.mlp.down_proj", "model.layers.1.mlp.down_proj"]}
+    assert unquantized_share(per_layer, 4) == {"mlp": 0.5}
+    assert unquantized_share({"ignore": ["re:.*mlp.gate$", "lm_head"]}, 4) == {}
+    est = estimate(gpt_oss, Launch(max_model_len=16000), [(None, find_gpu("h100-sxm"))], "0.11.0")
+    # bf16 attention (0.64 G parameters) on top of MXFP4 experts: 12.78 GiB; all in MXFP4 it would be 11.9
+    assert 12.6 < est.gpus[0].weights.bytes / GiB < 13.0
