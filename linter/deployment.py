@@ -165,8 +165,16 @@ class Deployment:
 
     def arg(self, name: str) -> Arg | None:
         """The occurrence that wins (the last one), ignoring dotted sub-keys."""
-        found = [a for a in self.args if a.name == name and a.subkey is None]
-        return found[-1] if found else None
+        return self._winners().get(name)
+
+    def _winners(self) -> dict[str, Arg]:
+        """name -> winning occurrence; rebuilt when the loaders have added arguments since."""
+        key = (id(self.args), len(self.args))
+        cached = self.__dict__.get("_winners_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, {a.name: a for a in self.args if a.subkey is None})
+            self.__dict__["_winners_cache"] = cached
+        return cached[1]
 
     def value(self, name: str) -> str | None:
         a = self.arg(name)

@@ -353,28 +353,22 @@ def snapshot_file(model_id: str, dest: Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=4)
-def _snapshot_index(folder: str) -> dict[str, str]:
-    """lower-cased model id -> file, for every entry of a snapshot folder."""
-    out: dict[str, str] = {}
+def _snapshot_index(folder: str) -> dict[str, tuple[str, str]]:
+    """lower-cased model id -> (model id, file), for every entry of a snapshot folder."""
+    out: dict[str, tuple[str, str]] = {}
     for path in sorted(Path(folder).glob("*.json")):
         try:
             model_id = json.loads(path.read_text(encoding="utf-8")).get("model_id")
         except (OSError, ValueError, AttributeError):
             continue
         if isinstance(model_id, str):
-            out[model_id.lower()] = str(path)
+            out[model_id.lower()] = (model_id, str(path))
     return out
 
 
 def snapshot_ids() -> list[str]:
     """The model ids whose metadata ships with vllm-lint."""
-    ids = []
-    for path in _snapshot_index(str(snapshot_dir())).values():
-        try:
-            ids.append(json.loads(Path(path).read_text(encoding="utf-8"))["model_id"])
-        except (OSError, ValueError, KeyError):
-            continue
-    return sorted(ids)
+    return sorted(model_id for model_id, _ in _snapshot_index(str(snapshot_dir())).values())
 
 
 def load_snapshot(model_id: str, dest: Path | None = None) -> ModelMeta | None:
@@ -384,7 +378,7 @@ def load_snapshot(model_id: str, dest: Path | None = None) -> ModelMeta | None:
         found = _snapshot_index(str(dest or snapshot_dir())).get(model_id.lower())
         if found is None:
             return None
-        path = Path(found)
+        path = Path(found[1])
     try:
         return ModelMeta.from_snapshot(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
@@ -757,12 +751,20 @@ def stand_in(model_id: str) -> tuple[ModelMeta, str, int] | None:
     """Metadata to estimate memory with when a quantized checkpoint's own is not available: its base
     model's (same name without the quantization suffix, from the cache or the bundled snapshot; the
     same organization first), with the method and weight bits its name states. Never the network."""
-    found = quantization_in_name(model_id)
-    if found is None:
+    if quantization_in_name(model_id) is None:
         return None
-    base, method, bits = found
-    org = model_id.split("/", 1)[0] if "/" in model_id else ""
     cache = hub_cache_dir()
+    try:  # the answer changes only when the cache does (a model downloaded meanwhile)
+        cache_state = cache.stat().st_mtime_ns if cache is not None else None
+    except OSError:
+        cache_state = None
+    return _stand_in(model_id, cache, cache_state)
+
+
+@lru_cache(maxsize=256)
+def _stand_in(model_id: str, cache: Path | None, cache_state: int | None) -> tuple[ModelMeta, str, int] | None:
+    base, method, bits = quantization_in_name(model_id)
+    org = model_id.split("/", 1)[0] if "/" in model_id else ""
     known = sorted({*snapshot_ids(), *_cached_ids(cache)}, key=lambda i: (i.split("/", 1)[0].lower() != org.lower(), i))
     for candidate in known:
         if candidate.rsplit("/", 1)[-1].lower() != base.lower() or quantization_in_name(candidate):

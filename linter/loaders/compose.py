@@ -7,6 +7,7 @@ value it reads.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from ..deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
@@ -193,6 +194,12 @@ def _extends(service: YMap, name: str, services: dict, sf: SourceFile, ctx: Load
     return merge(base, own)
 
 
+@lru_cache(maxsize=1024)
+def _host_group(base_dir: str) -> str:
+    """Launches of one project folder share a machine: its resolved path names the group."""
+    return str(Path(base_dir).resolve())
+
+
 def _scalar(node: YNode | None) -> YScalar | None:
     return node if isinstance(node, YScalar) and not node.is_null else None
 
@@ -219,7 +226,7 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
         return None
     launcher, words = launch
     d = Deployment(sf.path, "compose", name, key.span, image=image, image_span=image_node.span if image_node else None,
-                   base_dir=str(base_dir), host_group=str(base_dir.resolve()))
+                   base_dir=str(base_dir), host_group=_host_group(str(base_dir)))
     version = version_from_image(image)
     if version:
         d.version, d.version_source = version, f"image tag {image}"
