@@ -394,6 +394,10 @@ def unquantized_share(cfg: dict, layers: int) -> dict[str, float]:
     return share
 
 
+def _quant_method(meta, launch: Launch) -> str:
+    return (launch.quantization or meta.quant_method or "").lower()
+
+
 def _ct_groups(cfg):
     groups = cfg.get("config_groups") or {}
     return [g.get("weights") or {} for g in groups.values() if isinstance(g, dict)]
@@ -425,7 +429,32 @@ def model_dtype_bytes(meta, dtype: str) -> int:
     return 2 if size == 4 else size  # vLLM serves float32 checkpoints in float16/bfloat16
 
 
-def weights_per_gpu(meta, s: Shapes, launch: Launch) -> tuple[float, float, str, str]:
+def mxfp4_uses_marlin(version: str, gpus: list[Gpu]) -> bool:
+    """Whether vLLM serves MXFP4 experts with its Marlin kernel: below compute capability 9.0, and on
+    every GPU before 0.10.2 (vLLM 0.10.1 on an H100 logs "Weight-only FP4 compression will be used
+    leveraging the Marlin kernel", vllm-project/vllm#23278); later Hopper and Blackwell use Triton or
+    FlashInfer (mxfp4.py get_mxfp4_backend)."""
+    caps = [g.compute_capability for g in gpus if g.compute_capability is not None]
+    return Version(version) < Version("0.10.2") or any(c < 9.0 for c in caps)
+
+
+def _mxfp4_padding(s: Shapes, tp: int, marlin: bool) -> float:
+    """How much larger MXFP4 expert weights are in GPU memory than in the checkpoint. vLLM pads them
+    for its kernels (mxfp4.py Mxfp4MoEMethod.create_weights, 0.11.0): Marlin rounds the hidden size up to
+    a multiple of 256 and the intermediate size per GPU to 128; the Triton path rounds the intermediate
+    size to 64 and its Hopper weight layout pads the hidden size as well: gpt-oss-120b takes 64.38 GiB on an
+    H100 with vLLM 0.11.0 and 0.14.1, exactly its checkpoint with the hidden size 2880 padded to 3072
+    (tests/data/calibration.yaml)."""
+    hidden = _round_up(s.hidden, 256)
+    inter = math.ceil(s.moe_intermediate / max(tp, 1))
+    return hidden * _round_up(inter, 128 if marlin else 64) / (s.hidden * inter) if s.hidden and inter else 1.0
+
+
+def _round_up(x: int, m: int) -> int:
+    return -(-x // m) * m
+
+
+def weights_per_gpu(meta, s: Shapes, launch: Launch, marlin: bool = False) -> tuple[float, float, str, str]:
     """(bytes on the busiest GPU, total bytes, basis, note)."""
     parts = component_params(s)
     act_bytes = model_dtype_bytes(meta, launch.dtype)
@@ -443,7 +472,8 @@ def weights_per_gpu(meta, s: Shapes, launch: Launch) -> tuple[float, float, str,
         "attention": linear_bytes("attention"),
         "attention_replicated": linear_bytes("attention_replicated"),
         "kv_proj": linear_bytes("kv_proj"),
-        "mlp": linear_bytes("mlp"),
+        "mlp": linear_bytes("mlp") * (_mxfp4_padding(s, launch.tensor_parallel, marlin)
+                                      if s.experts and _quant_method(meta, launch) == "mxfp4" else 1.0),
         "vision": parts["vision"] * act_bytes,
     }
     computed_total = sum(per_part.values())
@@ -536,7 +566,8 @@ def estimate(meta, launch: Launch, gpus: list[tuple[str | None, Gpu]], version: 
     if len(gpus) < workers:
         gpus = list(gpus) + [gpus[-1]] * (workers - len(gpus))
     gpus = gpus[:workers]
-    w_bytes, w_total, w_basis, w_note = weights_per_gpu(meta, s, launch)
+    marlin = mxfp4_uses_marlin(version, [gpu for _, gpu in gpus])
+    w_bytes, w_total, w_basis, w_note = weights_per_gpu(meta, s, launch, marlin)
     per_token, kv_note = kv_bytes_per_token(meta, s, launch, max_len)
     page = per_token * block  # one block of every layer of the stage
     multi = workers > 1

@@ -15,9 +15,29 @@ import yaml
 from .span import Span
 
 try:  # the C composer is ~10x faster; fall back to pure Python where libyaml is missing
-    _Loader = yaml.CSafeLoader
+    _Base = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how pyyaml was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):
+    """The safe loader, with the implicit tag of each plain scalar remembered: even libyaml's composer
+    asks pyyaml's Python resolver (a regular expression per scalar), and configuration files repeat
+    the same keys and values over and over."""
+
+    _tags: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        key = (kind, value, implicit)
+        try:
+            return self._tags[key]
+        except KeyError:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 100_000:
+                self._tags[key] = tag
+            return tag
+        except TypeError:  # an unhashable value (not produced by the composer, but never fail on it)
+            return super().resolve(kind, value, implicit)
 
 #: Maximum number of nodes one document may expand to (aliases included).
 NODE_BUDGET = 250_000

@@ -221,5 +221,18 @@ def test_modules_a_quantized_checkpoint_leaves_unquantized():
     assert unquantized_share(per_layer, 4) == {"mlp": 0.5}
     assert unquantized_share({"ignore": ["re:.*mlp.gate$", "lm_head"]}, 4) == {}
     est = estimate(gpt_oss, Launch(max_model_len=16000), [(None, find_gpu("h100-sxm"))], "0.11.0")
-    # bf16 attention (0.64 G parameters) on top of MXFP4 experts: 12.78 GiB; all in MXFP4 it would be 11.9
-    assert 12.6 < est.gpus[0].weights.bytes / GiB < 13.0
+    # bf16 attention (0.64 G parameters) and MXFP4 experts padded for the kernels: 13.41 GiB (vLLM 0.11.0
+    # printed 13.47); with the attention in MXFP4 too it would be 12.5
+    assert 13.2 < est.gpus[0].weights.bytes / GiB < 13.6
+
+
+def test_mxfp4_experts_are_padded_for_the_kernel_that_serves_them():
+    from vllm_lint.estimate import mxfp4_uses_marlin
+
+    h100, a100 = find_gpu("h100-sxm"), find_gpu("a100-80gb")
+    assert mxfp4_uses_marlin("0.10.1", [h100]) and mxfp4_uses_marlin("0.11.0", [a100])
+    assert not mxfp4_uses_marlin("0.11.0", [h100])
+    big = load_snapshot("openai/gpt-oss-120b")
+    triton = estimate(big, Launch(), [(None, h100)], "0.11.0").gpus[0].weights.bytes / GiB
+    marlin = estimate(big, Launch(), [(None, h100)], "0.10.1").gpus[0].weights.bytes / GiB
+    assert abs(triton - 64.38) < 0.2 and abs(marlin - 65.97) < 0.5  # what vLLM printed (calibration.yaml)
