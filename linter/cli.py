@@ -1,6 +1,7 @@
 """The ``vllm-lint`` command line."""
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -39,6 +40,11 @@ def main():
     vllm-lint rules                    list the rules
     vllm-lint explain VLL103           a rule's documentation
     """
+    # A run builds one large tree of long-lived objects (every file's nodes, spans and launches) and frees
+    # nothing until it ends: with the default thresholds the cyclic collector walks that growing heap
+    # again and again, about a third of a large run. Collect young objects less often; nothing is lost,
+    # reference counting still frees everything that is not in a cycle.
+    gc.set_threshold(50_000, 20, 100)
 
 
 @main.command("check")
