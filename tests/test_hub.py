@@ -413,6 +413,13 @@ def test_shipped_snapshot_files_validate_and_load():
 
 
 @needs_fixtures
+def test_every_fixture_names_its_source():
+    root = Path(__file__).resolve().parent / "fixtures" / "hf"
+    for config in root.glob("*/*/config.json"):
+        sources = config.parent / "SOURCES.md"
+        assert sources.is_file() and "checked:" in sources.read_text(encoding="utf-8"), config.parent
+
+
 def test_shipped_snapshot_covers_every_fixture():
     missing = [m for m in FIXTURE_IDS if hub.load_snapshot(m) is None]
     assert not missing, "regenerate: python -c 'from vllm_lint.hub import *; build_snapshot_from_fixtures(...)'"
