@@ -55,7 +55,7 @@ def replay(case: dict) -> Outcome:
     if case.get("gpu_memory_mib"):  # the total the log printed, when it differs from the table's card
         from dataclasses import replace
 
-        gpu = replace(gpu, memory_mib=int(case["gpu_memory_mib"]))
+        gpu = replace(gpu, cuda_total_gib=int(case["gpu_memory_mib"]) / 1024)
     launch = launch_of(case)
     workers = launch.tensor_parallel * launch.pipeline_parallel
     est = estimate(meta, launch, [(None, gpu)] * workers, str(case["vllm"]))

@@ -284,13 +284,16 @@ def report_command(paths, fmt, output, hardware, config_path, vllm_version, offl
 
 @main.command("gpus")
 def gpus_command():
-    """The GPUs vllm-lint knows (ids for --gpu and hardware:), with their memory and source."""
+    """The GPUs vllm-lint knows (ids for --gpu and hardware:): nvidia-smi's total, CUDA's total where
+    known (what vLLM budgets from), compute capability, FP8/BF16 support and name."""
     from .gpu import table
 
+    click.echo(f"{'id':<18} {'nvidia-smi':>11}  {'CUDA':>10}  {'arch':<8} {'features':<10} name")
     for gpu in table().values():
         cc = f"sm {gpu.compute_capability:g}" if gpu.compute_capability is not None else gpu.rocm_arch or ""
         features = ", ".join(f for f, on in (("fp8", gpu.fp8), ("bf16", gpu.bf16)) if on)
-        click.echo(f"{gpu.id:<18} {gpu.memory_mib:>7} MiB  {cc:<8} {features:<10} {gpu.name}")
+        cuda = f"{gpu.cuda_total_gib:.2f} GiB" if gpu.cuda_total_gib else "-"
+        click.echo(f"{gpu.id:<18} {gpu.memory_mib:>7} MiB  {cuda:>10}  {cc:<8} {features:<10} {gpu.name}")
 
 
 @main.group("models")

@@ -186,7 +186,7 @@ class Estimate:
     def fits(self) -> bool:
         worst = min(self.gpus, key=lambda g: g.kv_cache.bytes)
         return worst.kv_cache.bytes > 0 and self.kv_cache_tokens >= self.max_model_len and \
-            all(g.total <= g.gpu.memory_bytes for g in self.gpus)
+            all(g.total <= g.gpu.cuda_memory_bytes for g in self.gpus)
 
     @property
     def weights_fit(self) -> bool:
@@ -231,7 +231,7 @@ def scheduler_defaults(version: str, gpu: Gpu) -> tuple[int | None, int]:
             for tier in entry["tiers"]:
                 if "gpu_names" in tier and not any(n in name for n in tier["gpu_names"]):
                     continue
-                if gpu.memory_bytes < tier.get("min_memory_gib", 0) * GiB:
+                if gpu.cuda_memory_bytes < tier.get("min_memory_gib", 0) * GiB:
                     continue
                 if any(n in name for n in tier.get("exclude_names", ())):
                     continue
@@ -580,7 +580,7 @@ def estimate(meta, launch: Launch, gpus: list[tuple[str | None, Gpu]], version: 
         default_tokens, default_seqs = scheduler_defaults(version, gpu)
         seqs = launch.max_num_seqs or default_seqs
         tokens = launch.max_num_batched_tokens or default_tokens or max(max_len, 2048)
-        budget = gpu.memory_bytes * launch.gpu_memory_utilization
+        budget = gpu.cuda_memory_bytes * launch.gpu_memory_utilization
         act = activation_bytes(meta, s, launch, tokens, seqs)
         other = NON_TORCH_BYTES + (NCCL_BYTES if multi else 0)
         outside = float(CUDA_CONTEXT_BYTES)
@@ -592,7 +592,8 @@ def estimate(meta, launch: Launch, gpus: list[tuple[str | None, Gpu]], version: 
             outside += graphs
         rows.append(GpuEstimate(
             device, gpu,
-            Figure(budget, "given", f"{gpu.memory_mib} MiB × {launch.gpu_memory_utilization:g}"),
+            Figure(budget, "given", (f"{gpu.cuda_total_gib:g} GiB CUDA total" if gpu.cuda_total_gib
+                                     else f"{gpu.memory_mib} MiB") + f" × {launch.gpu_memory_utilization:g}"),
             Figure(w_bytes, w_basis, w_note),
             Figure(act, "rule-of-thumb", f"profile run: {tokens} tokens, sampler on {seqs} sequences"),
             Figure(graphs, "rule-of-thumb", ("in budget" if in_budget else "outside the budget") if graphs else "--enforce-eager"),
@@ -609,7 +610,7 @@ def estimate(meta, launch: Launch, gpus: list[tuple[str | None, Gpu]], version: 
     # vLLM's estimate_max_model_len: the largest length whose ceil(len / block) blocks fit (never above the asked one)
     fits_len = min(tokens_capacity, max_len)
     worst = min(rows, key=lambda g: g.kv_cache.bytes)
-    need_util = math.ceil((worst.fixed + per_request_blocks * page) / worst.gpu.memory_bytes * 100) / 100
+    need_util = math.ceil((worst.fixed + per_request_blocks * page) / worst.gpu.cuda_memory_bytes * 100) / 100
     uncertainty = 0.15 if w_basis == "exact" else 0.3
     if meta.is_multimodal:
         uncertainty += 0.1

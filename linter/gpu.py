@@ -22,10 +22,19 @@ class Gpu:
     bf16: bool
     source: str
     aliases: tuple[str, ...] = ()
+    cuda_total_gib: float | None = None  # what CUDA reports as the total (vLLM's budget base), when known
 
     @property
     def memory_bytes(self) -> int:
         return self.memory_mib * 1024 * 1024
+
+    @property
+    def cuda_memory_bytes(self) -> int:
+        """The total vLLM multiplies by --gpu-memory-utilization: CUDA's own (torch.cuda.mem_get_info),
+        a few hundred MiB below nvidia-smi's memory.total; memory.total where the table has no figure."""
+        if self.cuda_total_gib:
+            return int(self.cuda_total_gib * 1024**3)
+        return self.memory_bytes
 
     @property
     def label(self) -> str:
@@ -45,7 +54,7 @@ def table() -> dict[str, Gpu]:
         cc = item.get("compute_capability")
         out[item["id"]] = Gpu(item["id"], item["name"], int(item["memory_mib"]), float(cc) if cc is not None else None,
                               item.get("rocm_arch"), bool(item.get("fp8")), bool(item.get("bf16")), str(item.get("source", "")),
-                              tuple(item.get("aliases") or ()))
+                              tuple(item.get("aliases") or ()), item.get("cuda_total_gib"))
     return out
 
 
@@ -132,8 +141,11 @@ def from_nvidia_smi() -> Inventory | None:
             gpu = Gpu(_key(parts[1]) or "gpu", parts[1], memory, None, None, False, True, "nvidia-smi")
         else:
             try:
-                gpu = Gpu(gpu.id, gpu.name, int(float(parts[2])), gpu.compute_capability, gpu.rocm_arch, gpu.fp8, gpu.bf16,
-                          "nvidia-smi", gpu.aliases)
+                memory = int(float(parts[2]))
+                # CUDA's total is known for the table's memory.total; another total (driver, ECC) voids it
+                cuda_total = gpu.cuda_total_gib if memory == gpu.memory_mib else None
+                gpu = Gpu(gpu.id, gpu.name, memory, gpu.compute_capability, gpu.rocm_arch, gpu.fp8, gpu.bf16,
+                          "nvidia-smi", gpu.aliases, cuda_total)
             except ValueError:
                 pass
         inventory.devices[parts[0]] = gpu

@@ -55,6 +55,9 @@ def test_nvidia_smi_is_read_with_its_real_totals(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     inv = from_nvidia_smi()
     assert inv.gpu("0").id == "rtx-4090" and inv.gpu("1").memory_mib == 24217
+    # the table's CUDA total belongs to the table's memory.total; another total falls back to its own
+    assert inv.gpu("0").cuda_memory_bytes == int(23.64 * 1024**3)
+    assert inv.gpu("1").cuda_total_gib is None and inv.gpu("1").cuda_memory_bytes == 24217 * 1024**2
 
 
 def test_unknown_gpu_in_configuration_is_a_diagnostic(tmp_path):
