@@ -277,7 +277,7 @@ def check(project: Project, rules: list[Rule]) -> Result:
             ctx = Context(rule, project, deployment, options)
             missing = [need for need in rule.needs if not _available(need, ctx)]
             if missing:
-                skipped.setdefault(", ".join(_NEED_TEXT.get(m, m) for m in missing), set()).add(rule.code)
+                skipped.setdefault("; ".join(_NEED_TEXT.get(m, m) for m in missing), set()).add(rule.code)
                 continue
             try:
                 findings.extend(rule.check(target, ctx) or ())
@@ -288,7 +288,7 @@ def check(project: Project, rules: list[Rule]) -> Result:
                               f"[{Path(last.filename).name}:{last.lineno}]")
     notes = list(project.notes)
     for what, codes in sorted(skipped.items()):
-        notes.append(f"skipped {', '.join(sorted(codes))}: no {what} known")
+        notes.append(f"skipped {', '.join(sorted(codes))}: {what}")
     unique: dict = {}
     for f in findings:  # the same finding reached through several launches (a shared .env line) counts once
         unique.setdefault((f.code, f.span.path, f.span.line, f.span.column, f.message), f)
@@ -308,8 +308,8 @@ def _changed(project: Project, span: Span) -> bool:
     return lines is None or any(line in lines for line in range(span.line, span.end_line + 1))
 
 
-_NEED_TEXT = {"release": "vLLM release", "model": "model metadata",
-              "gpu": "GPU (set hardware: in the configuration, or --gpu)", "estimate": "memory estimate"}
+_NEED_TEXT = {"release": "no vLLM release known", "model": "no model metadata",
+              "gpu": "no GPU known (set hardware: in the configuration, or --gpu)", "estimate": "no memory estimate"}
 
 
 def _available(need: str, ctx: Context) -> bool:
