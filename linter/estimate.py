@@ -346,7 +346,7 @@ def component_params(s: Shapes) -> dict[str, float]:
 
 def _quant_bytes_per_param(meta, quant: str | None, weight_bits: int | None = None) -> tuple[float, str]:
     """Bytes per parameter of quantized linear layers, and a description."""
-    method = (quant or meta.quant_method or "").lower()
+    method = _quant_method(meta, quant)
     cfg = meta.quant_config or {}
     if method in ("awq", "awq_marlin", "gptq", "gptq_marlin", "compressed-tensors", "auto-round", "moe_wna16"):
         bits = int(cfg.get("bits") or cfg.get("w_bit") or _ct_bits(cfg) or weight_bits or 4)
@@ -394,8 +394,9 @@ def unquantized_share(cfg: dict, layers: int) -> dict[str, float]:
     return share
 
 
-def _quant_method(meta, launch: Launch) -> str:
-    return (launch.quantization or meta.quant_method or "").lower()
+def _quant_method(meta, quant: str | None) -> str:
+    """The quantization method weights are loaded with: --quantization, else the checkpoint's."""
+    return (quant or meta.quant_method or "").lower()
 
 
 def _ct_groups(cfg):
@@ -473,7 +474,7 @@ def weights_per_gpu(meta, s: Shapes, launch: Launch, marlin: bool = False) -> tu
         "attention_replicated": linear_bytes("attention_replicated"),
         "kv_proj": linear_bytes("kv_proj"),
         "mlp": linear_bytes("mlp") * (_mxfp4_padding(s, launch.tensor_parallel, marlin)
-                                      if s.experts and _quant_method(meta, launch) == "mxfp4" else 1.0),
+                                      if s.experts and _quant_method(meta, launch.quantization) == "mxfp4" else 1.0),
         "vision": parts["vision"] * act_bytes,
     }
     computed_total = sum(per_part.values())
