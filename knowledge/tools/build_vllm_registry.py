@@ -248,15 +248,23 @@ def read_registry(root: Path) -> dict | None:
     return None
 
 
-def build_architectures(src: Path, releases: list[str]) -> tuple[dict, list[str], dict]:
+def read_each_release(src: Path, releases: list[str], read, missing: str) -> dict[str, dict]:
+    """release -> what ``read`` finds in its unpacked source; releases where it finds nothing are left
+    out with a warning (``missing`` says what was not there)."""
     per: dict[str, dict] = {}
-    used: dict[str, list[str]] = defaultdict(list)
     for r in releases:
-        reg = read_registry(src / r)
-        if reg is None:
-            print(f"warning: {r}: no model registry found", file=sys.stderr)
+        found = read(src / r)
+        if found is None:
+            print(f"warning: {r}: {missing}", file=sys.stderr)
             continue
-        per[r] = reg
+        per[r] = found
+    return per
+
+
+def build_architectures(src: Path, releases: list[str]) -> tuple[dict, list[str], dict]:
+    per = read_each_release(src, releases, read_registry, "no model registry found")
+    used: dict[str, list[str]] = defaultdict(list)
+    for r, reg in per.items():
         used[reg["file"]].append(r)
     ordered = [r for r in releases if r in per]
     table: dict[str, dict] = {}
@@ -766,16 +774,11 @@ def group(releases: list[str], values: dict[str, dict], key) -> list[dict]:
 
 
 def build_quantization(src: Path, releases: list[str]) -> tuple[dict, list[str]]:
-    per: dict[str, dict] = {}
+    per = read_each_release(src, releases, read_quantization, f"no {QUANT_INIT}")
     marlin: dict[str, dict] = {}
     used: dict[str, list[str]] = defaultdict(list)
     forms: dict[str, list[str]] = defaultdict(list)
-    for r in releases:
-        q = read_quantization(src / r)
-        if q is None:
-            print(f"warning: {r}: no {QUANT_INIT}", file=sys.stderr)
-            continue
-        per[r] = q
+    for r, q in per.items():
         used[QUANT_INIT].append(r)
         forms[q["how"]].append(r)
         for m in q["methods"].values():
