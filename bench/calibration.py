@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from vllm_lint.calibration import replay
+from vllm_lint.memory.calibration import replay
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "calibration.yaml"
 

@@ -28,7 +28,7 @@ def fixture_ids(root: Path) -> list[str]:
 
 
 def requests_for(count: int, root: Path):
-    from vllm_lint.hub import ModelRequest
+    from vllm_lint.models.request import ModelRequest
 
     ids = fixture_ids(root)
     if not ids:
@@ -43,7 +43,7 @@ def requests_for(count: int, root: Path):
 
 def run(count: int, latency: float, workers: int, root: Path = FIXTURES) -> None:
     t0 = time.perf_counter()
-    from vllm_lint import hub  # huggingface_hub itself is imported on the first fetch (inside "cold")
+    from vllm_lint.models import resolve as hub  # huggingface_hub itself is imported on the first fetch (inside "cold")
     import_s = time.perf_counter() - t0
     ids, requests = requests_for(count, root)
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
@@ -76,7 +76,7 @@ def run(count: int, latency: float, workers: int, root: Path = FIXTURES) -> None
     print(f"models: {len(requests)} requests over {len(ids)} fixture models"
           + (f" ({repeated} are fixture ids repeated under revisions r1, r2 ...: fewer than {count} fixtures)"
              if repeated else ""))
-    print(f"import vllm_lint.hub (without huggingface_hub): {import_s * 1000:.0f} ms")
+    print(f"import vllm_lint.models.resolve (without huggingface_hub): {import_s * 1000:.0f} ms")
     print(f"cold  (empty cache, {latency * 1000:.0f} ms/request, {workers} workers): {cold_s:.2f} s, "
           f"{cold_requests} HTTP requests, {ok(cold, 'hub')}/{len(requests)} from the Hub")
     print(f"warm  (filled cache, Hub stopped): {warm_s * 1000:.0f} ms, {ok(warm, 'cache')}/{len(requests)} from the cache")

@@ -1,3 +1,3 @@
-from .cli import main
+from vllm_lint.cli import main
 
 main()

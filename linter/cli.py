@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from vllm_lint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -79,10 +79,10 @@ def main():
 def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_path, vllm_version, hardware, offline, no_cache,
                   compose_files, env_files, exclude, diff_base, statistics, fix, unsafe_fixes, show_diff, color, quiet, verbose):
     """Lint the vLLM launches found in PATHS (files or folders; default: the current folder)."""
-    from . import config as config_module
-    from .engine import run
-    from .finding import severity_rank
-    from .reporters import render
+    from vllm_lint import config as config_module
+    from vllm_lint.engine import run
+    from vllm_lint.finding import severity_rank
+    from vllm_lint.reporters import render
 
     try:
         found = config_path or config_module.find_config(Path(paths[0]) if paths and Path(paths[0]).is_dir() else Path.cwd())
@@ -107,7 +107,7 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_pat
     targets = list(paths) or ([] if compose_files else [Path(".")])
     groups = [[Path(p) for p in compose_files]] if compose_files else None
     def lint():
-        from .gitdiff import GitError
+        from vllm_lint.sources.gitdiff import GitError
 
         try:
             return run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups)
@@ -116,7 +116,7 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_pat
             sys.exit(EXIT_ERROR)
 
     if fix or show_diff:
-        from .fix import fix_run, unified_diff
+        from vllm_lint.fixes.apply import fix_run, unified_diff
 
         result, changes, fix_errors = fix_run(lint, unsafe=unsafe_fixes, write=fix and not show_diff)
         for error in fix_errors:
@@ -151,7 +151,7 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, config_pat
 def _set_hardware(settings, hardware: str | None) -> None:
     if not hardware:
         return
-    from .gpu import InventoryError, parse_inventory
+    from vllm_lint.hardware.gpu import InventoryError, parse_inventory
 
     try:
         parse_inventory(hardware)
@@ -162,7 +162,7 @@ def _set_hardware(settings, hardware: str | None) -> None:
 
 
 def _settings_for(paths, config_path=None):
-    from . import config as config_module
+    from vllm_lint import config as config_module
 
     try:
         found = config_path or config_module.find_config(Path(paths[0]) if paths and Path(paths[0]).is_dir() else Path.cwd())
@@ -189,8 +189,8 @@ def vram_command(model, serve_args, hardware, vllm_version, offline, fmt):
     import shlex
     import tempfile
 
-    from .engine import load_project
-    from .reporters.vram_table import row, text_estimate
+    from vllm_lint.engine import load_project
+    from vllm_lint.reporters.vram_table import row, text_estimate
 
     settings = _settings_for([])
     _set_hardware(settings, hardware)
@@ -199,7 +199,7 @@ def vram_command(model, serve_args, hardware, vllm_version, offline, fmt):
     if offline is not None:
         settings.offline = offline
     if not settings.vllm_version:
-        from .release import newest_version
+        from vllm_lint.vllm.options import newest_version
 
         settings.vllm_version = newest_version()
         click.echo(f"vllm-lint: budgeting as vLLM {settings.vllm_version}, the newest release known "
@@ -245,9 +245,9 @@ def report_command(paths, fmt, output, hardware, config_path, vllm_version, offl
     """The VRAM feasibility report of every launch in PATHS."""
     import json
 
-    from .engine import load_project
-    from .reporters.html_report import render_html
-    from .reporters.vram_table import markdown_table, row, text_table
+    from vllm_lint.engine import load_project
+    from vllm_lint.reporters.html_report import render_html
+    from vllm_lint.reporters.vram_table import markdown_table, row, text_table
 
     settings = _settings_for(paths, config_path)
     _set_hardware(settings, hardware)
@@ -266,7 +266,7 @@ def report_command(paths, fmt, output, hardware, config_path, vllm_version, offl
     else:
         text = text_table(feasibilities)
     if output:
-        from .fix import atomic_write
+        from vllm_lint.fixes.apply import atomic_write
 
         try:
             atomic_write(output, text)
@@ -286,7 +286,7 @@ def report_command(paths, fmt, output, hardware, config_path, vllm_version, offl
 def gpus_command():
     """The GPUs vllm-lint knows (ids for --gpu and hardware:): nvidia-smi's total, CUDA's total where
     known (what vLLM budgets from), compute capability, FP8/BF16 support and name."""
-    from .gpu import table
+    from vllm_lint.hardware.gpu import table
 
     click.echo(f"{'id':<18} {'nvidia-smi':>11}  {'CUDA':>10}  {'arch':<8} {'features':<10} name")
     for gpu in table().values():
@@ -304,7 +304,7 @@ def models_group():
 @models_group.command("list")
 def models_list_command():
     """The models whose metadata ships with vllm-lint (usable offline)."""
-    from .hub import load_snapshot, snapshot_ids
+    from vllm_lint.models.snapshot import load_snapshot, snapshot_ids
 
     for model_id in snapshot_ids():
         meta = load_snapshot(model_id)
@@ -319,7 +319,9 @@ def models_list_command():
               help="Snapshot folder to write [default: the installed knowledge/models/].")
 def models_refresh_command(model_ids, dest):
     """Fetch MODEL_IDS from the Hub (HF_ENDPOINT, HF_TOKEN) and write their snapshot entries."""
-    from .hub import ModelError, refresh_snapshot, snapshot_dir
+    from vllm_lint.models.request import ModelError
+    from vllm_lint.models.resolve import refresh_snapshot
+    from vllm_lint.models.snapshot import snapshot_dir
 
     target = dest or snapshot_dir()
     try:
@@ -346,7 +348,7 @@ def rules_command(fmt):
     """List every rule: code, name, severity, category."""
     import json
 
-    from .rule import all_rules
+    from vllm_lint.rule import all_rules
 
     rules = all_rules()
     if fmt == "json":
@@ -362,7 +364,7 @@ def rules_command(fmt):
 @click.argument("code")
 def explain_command(code):
     """Print a rule's documentation (by code or name)."""
-    from .rule import rule_by
+    from vllm_lint.rule import rule_by
 
     rule = rule_by(code)
     if rule is None:
@@ -381,7 +383,7 @@ def pr_comment_command(report, repository, number, api_url):
     """Create or update vllm-lint's comment on a pull request with a Markdown REPORT (GITHUB_TOKEN)."""
     import os
 
-    from .github_comment import CommentError, pull_request_number, upsert
+    from vllm_lint.reporters.pr_comment import CommentError, pull_request_number, upsert
 
     token = os.environ.get("GITHUB_TOKEN")
     number = number or pull_request_number(os.environ.get("GITHUB_EVENT_PATH"))

@@ -78,7 +78,7 @@ def load(path: Path | None) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"invalid TOML: {exc}", display) from None
     else:
-        from .yamlnodes import YamlError, load_documents, typed
+        from vllm_lint.sources.yamlnodes import YamlError, load_documents, typed
 
         try:
             docs = load_documents(text, display)
@@ -93,7 +93,7 @@ def load(path: Path | None) -> Settings:
     if "vllm-version" in data:
         settings.vllm_version = str(data["vllm-version"])
     if settings.hardware is not None:
-        from .gpu import InventoryError, parse_inventory
+        from vllm_lint.hardware.gpu import InventoryError, parse_inventory
 
         try:
             parse_inventory(settings.hardware)
@@ -116,7 +116,7 @@ def _validate(data, display: str, positions) -> None:
     line = column = None
     node = positions
     for part in error.absolute_path:
-        from .yamlnodes import YMap, YSeq
+        from vllm_lint.sources.yamlnodes import YMap, YSeq
 
         if isinstance(node, YMap) and str(part) in node:
             node = node.get(str(part))

@@ -7,16 +7,16 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
-from .deployment import Deployment
-from .discover import _glob, discover
-from .finding import Finding
-from .loaders import compose, kubernetes, script, vllm_config
-from .loaders.context import LoadContext
-from .loaders.launch import merge_config_file
-from .rule import Rule, all_rules, rule_by
-from .source import SourceFile
-from .span import Span
+from vllm_lint.config import Settings
+from vllm_lint.finding import Finding
+from vllm_lint.launch.deployment import Deployment
+from vllm_lint.loaders import compose, kubernetes, script, vllm_config
+from vllm_lint.loaders.command import merge_config_file
+from vllm_lint.loaders.context import LoadContext
+from vllm_lint.rule import Rule, all_rules, rule_by
+from vllm_lint.sources.discover import discover, glob_match
+from vllm_lint.sources.source_file import SourceFile
+from vllm_lint.sources.span import Span
 
 _SUPPRESSION = re.compile(r"#\s*vllm-lint:\s*(disable-file|disable-next-line|disable)\s*=\s*([A-Za-z0-9_,\- ]+)")
 
@@ -40,7 +40,7 @@ class Project:
         """GPUs and memory estimate of a launch (computed on first use)."""
         key = id(deployment)
         if key not in self.feasibilities:
-            from .feasibility import feasibility
+            from vllm_lint.memory.feasibility import feasibility
 
             release = self.release_of(deployment)
             self.feasibilities[key] = feasibility(deployment, self.model_of(deployment), self.inventory,
@@ -138,22 +138,19 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
         sf.add("unreadable", f"cannot read: {reason}", Span.point(sf.path))
     project = Project(sorted(ctx.sources.values(), key=lambda f: f.path), deployments, settings)
     if settings.diff_base:
-        from .gitdiff import changed_lines
+        from vllm_lint.sources.gitdiff import changed_lines
 
         project.changed = changed_lines(settings.diff_base, cwd or Path.cwd())
     _resolve_releases(project)
     _resolve_models(project)
-    from .gpu import parse_inventory
+    from vllm_lint.hardware.gpu import parse_inventory
 
     project.inventory = parse_inventory(settings.hardware, settings.source or "")
     return project
 
 
 def _release_loader():
-    try:
-        from . import release as release_module
-    except ImportError:  # pragma: no cover - the knowledge base is part of the package
-        return None
+    from vllm_lint.vllm import release as release_module
     cache: dict = {}
 
     def load(version):
@@ -177,7 +174,7 @@ def _resolve_releases(project: Project) -> None:
     for d in project.deployments:
         version = d.version or project.settings.vllm_version
         if d.version is None:
-            from . import release as release_module
+            from vllm_lint.vllm import release as release_module
 
             shown = version or release_module.newest_version()
             how = "the configured vllm-version" if version else "the newest release known"
@@ -192,7 +189,7 @@ def _resolve_releases(project: Project) -> None:
 
 def model_request(d: Deployment):
     """What to fetch for a launch's model: a Hub id (with --revision), or a local folder."""
-    from .hub import ModelRequest
+    from vllm_lint.models.request import ModelRequest
 
     model = d.model
     if not model or "$" in model or any(v.value is None for v in (d.model_arg.variables if d.model_arg else ())):
@@ -211,10 +208,8 @@ def model_request(d: Deployment):
 
 def _resolve_models(project: Project) -> None:
     settings = project.settings
-    try:
-        from . import hub
-    except ImportError:  # pragma: no cover - part of the package
-        return
+    from vllm_lint.models.request import ModelError
+    from vllm_lint.models.resolve import resolve
     requests = {}
     for d in project.deployments:
         if project.changed is not None and not _touched(project, d):
@@ -223,13 +218,13 @@ def _resolve_models(project: Project) -> None:
         if request is None:
             continue
         if request.model.startswith(("/", "./", "../", "~")) and request.local_dir is None:
-            project.models[id(d)] = hub.ModelError("local-unmounted", f"{request.model} is a local path that no volume mounts "
+            project.models[id(d)] = ModelError("local-unmounted", f"{request.model} is a local path that no volume mounts "
                                                    "into the container")
             continue
         requests[id(d)] = request
     if not requests:
         return
-    resolved = hub.resolve(sorted(set(requests.values()), key=str), offline=settings.offline,
+    resolved = resolve(sorted(set(requests.values()), key=str), offline=settings.offline,
                            use_snapshot=settings.use_snapshot, use_cache=not settings.no_cache)
     for key, request in requests.items():
         project.model_requests[key] = request
@@ -329,7 +324,7 @@ def _apply_settings(settings: Settings, findings: list[Finding]) -> list[Finding
     for f in findings:
         ignored = False
         for pattern, codes in settings.per_file_ignores.items():
-            if _glob(f.span.path, pattern) or _glob(f.span.path, "**/" + pattern.lstrip("/")):
+            if glob_match(f.span.path, pattern) or glob_match(f.span.path, "**/" + pattern.lstrip("/")):
                 if any(c == "ALL" or f.code.startswith(c) or f.name == c for c in codes):
                     ignored = True
         if ignored:

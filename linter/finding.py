@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .span import Span
+from vllm_lint.sources.span import Span
 
 SEVERITIES = ("info", "warning", "error")
 

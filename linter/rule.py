@@ -49,7 +49,7 @@ class Rule:
 
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
-    from . import rules as package  # the rules/ folder, installed as vllm_lint.rules
+    from vllm_lint import rules as package  # the rules/ folder, installed as vllm_lint.rules
 
     found = []
     for info in pkgutil.iter_modules(package.__path__):

@@ -25,7 +25,7 @@ Pin a release that serves the architecture (the message names the first one).
 """
 from packaging.version import Version
 
-from vllm_lint.support import architecture, in_range
+from vllm_lint.vllm.support import architecture, in_range
 
 CODE = "VLL305"
 NAME = "architecture-unsupported"

@@ -22,7 +22,7 @@ container has one GPU, numbered 0; CUDA is asked for device 2 and sees none, and
 Select host GPUs only with ``device_ids`` (or ``NVIDIA_VISIBLE_DEVICES``) and drop
 ``CUDA_VISIBLE_DEVICES`` from the container, or set it to container indices (``0``).
 """
-from vllm_lint.placement import placement
+from vllm_lint.launch.placement import placement
 
 CODE = "VLL108"
 NAME = "cuda-visible-devices-index"

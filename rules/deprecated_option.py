@@ -18,9 +18,9 @@ which that release already marks deprecated in favour of ``--reasoning-parser`` 
 ## Fix
 Use the replacement, or drop the option where it no longer has an effect.
 """
-from vllm_lint import launcher
-from vllm_lint.edits import remove_arg, rename_flag
 from vllm_lint.finding import Fix
+from vllm_lint.fixes.edits import remove_arg, rename_flag
+from vllm_lint.launch import launcher
 
 CODE = "VLL203"
 NAME = "deprecated-option"

@@ -49,7 +49,7 @@ def check(deployment, ctx):
 
 
 def _graphs_in_budget(ctx):
-    from vllm_lint.estimate import engine_for
+    from vllm_lint.memory.budgeting import engine_for
 
     release = ctx.release
     return release is not None and bool(engine_for(release.version).get("cuda_graphs_in_budget"))

@@ -26,7 +26,7 @@ services:
 Give each service its own GPU, or split the card: fractions that add up to at most about 0.9
 (for example 0.45 and 0.4), leaving room for each instance's CUDA context.
 """
-from vllm_lint.placement import placement
+from vllm_lint.launch.placement import placement
 
 CODE = "VLL404"
 NAME = "gpu-oversubscription"

@@ -19,8 +19,8 @@ profile. It works today through the fallback, but a stray ``HF_TOKEN`` in the en
 ## Fix
 Rename it: ``HF_TOKEN=${HF_TOKEN}``.
 """
-from vllm_lint.edits import rename_env
 from vllm_lint.finding import Fix
+from vllm_lint.fixes.edits import rename_env
 
 CODE = "VLL110"
 NAME = "hf-token-variable"

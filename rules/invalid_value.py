@@ -28,8 +28,8 @@ import difflib
 import json
 import re
 
-from vllm_lint.edits import replace_value
 from vllm_lint.finding import Fix
+from vllm_lint.fixes.edits import replace_value
 
 CODE = "VLL202"
 NAME = "invalid-value"

@@ -26,9 +26,9 @@ Lower ``--max-model-len`` to what fits (``--fix --unsafe-fixes`` does, rounded d
 of 1024, when the estimate rests on the model's own metadata), use ``--kv-cache-dtype fp8``, raise ``--gpu-memory-utilization`` if the GPU is not
 shared, or spread the model over more GPUs.
 """
-from vllm_lint.edits import replace_value
 from vllm_lint.finding import Fix
-from vllm_lint.memory_text import breakdown, gib, model_label
+from vllm_lint.fixes.edits import replace_value
+from vllm_lint.memory.text import breakdown, gib, model_label
 
 CODE = "VLL402"
 NAME = "kv-cache-too-small"

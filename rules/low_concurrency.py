@@ -21,7 +21,7 @@ GPU), not on total VRAM.
 A shorter ``--max-model-len`` (concurrency grows in proportion), ``--kv-cache-dtype fp8`` (doubles
 it), or more GPUs. Raise ``min-concurrency`` for a service that must serve many users at full length.
 """
-from vllm_lint.memory_text import gib, model_label
+from vllm_lint.memory.text import gib, model_label
 
 CODE = "VLL403"
 NAME = "low-concurrency"

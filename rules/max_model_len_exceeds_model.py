@@ -21,7 +21,7 @@ to nan": seed report 004's ``micro`` profile asks 128000 tokens of a 32768-token
 Ask for at most the model's context, or configure rope scaling (YaRN) with
 ``factor ≈ max-model-len / original_max_position_embeddings`` where the model supports it.
 """
-from vllm_lint.context_length import derived_max_len, rope_override
+from vllm_lint.vllm.context_length import derived_max_len, rope_override
 
 CODE = "VLL306"
 NAME = "max-model-len-exceeds-model"
@@ -34,9 +34,9 @@ def check(deployment, ctx):
     arg = deployment.arg("max-model-len")
     if arg is None or not arg.value:
         return
-    from vllm_lint.estimate import _human_int
+    from vllm_lint.memory.inputs import human_int
 
-    asked = _human_int(arg.value)
+    asked = human_int(arg.value)
     scaling, _ = rope_override(deployment)
     allowed, how = derived_max_len(ctx.model, scaling)
     if asked is None or allowed is None or asked <= allowed:

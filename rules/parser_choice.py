@@ -27,9 +27,9 @@ so it is an unsafe fix.
 """
 import difflib
 
-from vllm_lint.edits import replace_value
 from vllm_lint.finding import Fix
-from vllm_lint.support import family_of, parsers, parsers_in
+from vllm_lint.fixes.edits import replace_value
+from vllm_lint.vllm.support import family_of, parsers, parsers_in
 
 CODE = "VLL208"
 NAME = "parser-choice"

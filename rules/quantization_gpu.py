@@ -28,8 +28,8 @@ cartes Ampere ... grâce à FP8 Marlin, qui opère en w8a16."
 A GPU with the capability, a release that supports the method on this GPU, or another checkpoint
 (AWQ/GPTQ on Ampere and older).
 """
-from vllm_lint.feasibility import gpus_of
-from vllm_lint.support import fp8_marlin, fp8_marlin_block_wise_since, min_capability, min_capability_message
+from vllm_lint.memory.feasibility import gpus_of
+from vllm_lint.vllm.support import fp8_marlin, fp8_marlin_block_wise_since, min_capability, min_capability_message
 
 CODE = "VLL303"
 NAME = "quantization-gpu"

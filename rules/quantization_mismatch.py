@@ -29,9 +29,9 @@ initialement proposé dans les instructions était incompatible et a été retir
 Remove ``--quantization``: vLLM detects the checkpoint's method (here compressed-tensors) itself.
 ``--fix`` removes it.
 """
-from vllm_lint.edits import remove_arg
 from vllm_lint.finding import Fix
-from vllm_lint.quantization import accepted, mismatch_message
+from vllm_lint.fixes.edits import remove_arg
+from vllm_lint.vllm.quantization import accepted, mismatch_message
 
 CODE = "VLL302"
 NAME = "quantization-mismatch"

@@ -34,7 +34,7 @@ Drop rope scaling when ``--max-model-len`` fits the native context; otherwise us
 """
 import math
 
-from vllm_lint.context_length import native_length, rope_override
+from vllm_lint.vllm.context_length import native_length, rope_override
 
 CODE = "VLL207"
 NAME = "rope-scaling-factor"

@@ -22,7 +22,7 @@ TP 1 service, either fails at start-up or wastes a 24 GB card.
 ## Fix
 Give the service as many GPUs as tensor × pipeline parallel workers, or change the sizes.
 """
-from vllm_lint.placement import placement
+from vllm_lint.launch.placement import placement
 
 CODE = "VLL107"
 NAME = "tensor-parallel-gpus"

@@ -23,7 +23,7 @@ Remove the flag for natively served models; otherwise pin ``--revision`` to a re
 """
 import re
 
-from vllm_lint.support import architecture, in_range
+from vllm_lint.vllm.support import architecture, in_range
 
 CODE = "VLL310"
 NAME = "trust-remote-code"

@@ -26,9 +26,9 @@ renamed option is fixed by ``--fix``, and ``--rope-scaling``/``--rope_scaling`` 
 dropped it is moved into ``--hf-overrides '{"rope_scaling": ...}'``, which vLLM applies to the
 model's config the same way.
 """
-from vllm_lint import launcher
-from vllm_lint.edits import rename_flag, replace_arg
 from vllm_lint.finding import Fix
+from vllm_lint.fixes.edits import rename_flag, replace_arg
+from vllm_lint.launch import launcher
 
 CODE = "VLL201"
 NAME = "unknown-option"

@@ -25,7 +25,7 @@ before the KV cache was even allocated.
 More tensor parallelism (``--tensor-parallel-size`` over more GPUs), a quantized checkpoint (AWQ,
 GPTQ, FP8), or a larger GPU.
 """
-from vllm_lint.memory_text import gib, model_label
+from vllm_lint.memory.text import gib, model_label
 
 CODE = "VLL401"
 NAME = "weights-exceed-budget"

@@ -1,6 +1,6 @@
-from vllm_lint.args import find_launch, parse
-from vllm_lint.deployment import Deployment, Word
-from vllm_lint.span import Span
+from vllm_lint.launch.args import find_launch, parse
+from vllm_lint.launch.deployment import Deployment, Word
+from vllm_lint.sources.span import Span
 
 
 def words(*values):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vllm_lint.calibration import replay
+from vllm_lint.memory.calibration import replay
 
 DATA = Path(__file__).resolve().parent / "data" / "calibration.yaml"
 CASES = yaml.safe_load(DATA.read_text())["cases"] if DATA.is_file() else []

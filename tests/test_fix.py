@@ -8,7 +8,7 @@ from conftest import write
 
 from vllm_lint.config import Settings
 from vllm_lint.engine import run
-from vllm_lint.fix import fix_run
+from vllm_lint.fixes.apply import fix_run
 
 PROFILE = """\
 # Profile with comments, anchors and odd quoting: all of it must survive.
@@ -73,7 +73,7 @@ def test_file_changed_since_read_is_not_written(tmp_path):
 
 def test_unsafe_fixes_need_the_flag(tmp_path):
     from vllm_lint.finding import Edit, Finding, Fix
-    from vllm_lint.fix import plan
+    from vllm_lint.fixes.apply import plan
 
     write(tmp_path, {"compose.yaml": PROFILE})
     result = run([tmp_path], Settings(root=tmp_path), select=["VLL110"])

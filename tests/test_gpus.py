@@ -7,7 +7,7 @@ import pytest
 import yaml
 from conftest import REPO
 
-from vllm_lint.gpu import InventoryError, find_gpu, from_nvidia_smi, parse_inventory, table
+from vllm_lint.hardware.gpu import InventoryError, find_gpu, from_nvidia_smi, parse_inventory, table
 
 TABLE = REPO / "knowledge" / "gpus.yaml"
 SCHEMA = REPO / "knowledge" / "schemas" / "gpus.schema.json"

@@ -12,10 +12,16 @@ from pathlib import Path
 
 import pytest
 from hubserver import FIXTURES, HubServer
-
-from vllm_lint import hub
-from vllm_lint.hub import ModelError, ModelRequest, build_snapshot_from_fixtures, resolve
-from vllm_lint.model import ModelMeta, WeightInfo
+from vllm_lint.models.meta import ModelMeta, WeightInfo
+from vllm_lint.models.request import INDEX_FILE, ModelError, ModelRequest
+from vllm_lint.models.resolve import refresh_snapshot, resolve
+from vllm_lint.models.snapshot import (
+    build_snapshot_from_fixtures,
+    load_snapshot,
+    read_fixture,
+    snapshot_file,
+    snapshot_ids,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = REPO / "knowledge" / "schemas" / "model_snapshot.schema.json"
@@ -111,7 +117,7 @@ def test_fp8_vision_model(server):
 @needs_fixtures
 def test_weights_from_the_listing_and_the_api(server):
     with_weights = [m for m in FIXTURE_IDS if (FIXTURES / m / "weights.json").is_file()
-                    or (FIXTURES / m / hub.INDEX_FILE).is_file()]
+                    or (FIXTURES / m / INDEX_FILE).is_file()]
     if not with_weights:
         pytest.skip("no fixture has weights.json or an index")
     results = resolve([ModelRequest(m) for m in with_weights], use_snapshot=False)
@@ -121,8 +127,8 @@ def test_weights_from_the_listing_and_the_api(server):
         extra = json.loads((FIXTURES / model_id / "weights.json").read_text()) if (FIXTURES / model_id / "weights.json").is_file() else {}
         if extra.get("parameters"):
             assert meta.weights.parameters == extra["parameters"]
-        if (FIXTURES / model_id / hub.INDEX_FILE).is_file() and not extra.get("files"):
-            index = json.loads((FIXTURES / model_id / hub.INDEX_FILE).read_text())
+        if (FIXTURES / model_id / INDEX_FILE).is_file() and not extra.get("files"):
+            index = json.loads((FIXTURES / model_id / INDEX_FILE).read_text())
             assert meta.weights.total_bytes == index["metadata"]["total_size"]
             assert meta.weights.basis == "safetensors-index"
 
@@ -172,7 +178,7 @@ def test_hf_home_locates_the_cache(server, tmp_path, monkeypatch):
 
 @needs_fixtures
 def test_offline_uses_the_cache_then_the_snapshot(server, monkeypatch):
-    bundled = hub.snapshot_ids()
+    bundled = snapshot_ids()
     if len(bundled) < 2:
         pytest.skip("the bundled snapshot has fewer than two models")
     cached_id, snapshot_only = bundled[0], bundled[1]
@@ -186,7 +192,7 @@ def test_offline_uses_the_cache_then_the_snapshot(server, monkeypatch):
         results = resolve(requests, offline=how == "flag")
         assert results[requests[0]].source == "cache"
         assert results[requests[1]].source == "snapshot"
-        assert results[requests[1]].config == hub.load_snapshot(snapshot_only).config
+        assert results[requests[1]].config == load_snapshot(snapshot_only).config
         error = results[requests[2]]
         assert isinstance(error, ModelError) and error.kind == "not-cached"
 
@@ -240,7 +246,7 @@ def test_unknown_model_is_not_found_with_suggestions(server):
 
 
 def test_suggestions_come_from_the_bundled_snapshot(server):
-    bundled = hub.snapshot_ids()
+    bundled = snapshot_ids()
     if not bundled:
         pytest.skip("no bundled snapshot yet")
     typo = bundled[0].lower().replace("-", "_", 1)
@@ -340,7 +346,7 @@ def test_local_folder_reads_config_and_weights_on_disk(hub_env, tmp_path):
     folder = tmp_path / "models" / "mine"
     shutil.copytree(FIXTURES / model, folder)
     (folder / "weights.json").unlink(missing_ok=True)
-    (folder / hub.INDEX_FILE).unlink(missing_ok=True)
+    (folder / INDEX_FILE).unlink(missing_ok=True)
     size = _write_safetensors(folder / "model-00001-of-00002.safetensors", {"a": ("BF16", [4, 8]), "b": ("I32", [3])})
     size += _write_safetensors(folder / "model-00002-of-00002.safetensors", {"c": ("BF16", [2, 2])})
     _write_safetensors(folder / "consolidated.safetensors", {"a": ("BF16", [4, 8])})  # Mistral copy: not loaded
@@ -359,7 +365,7 @@ def test_local_folder_index_decides_the_shards(hub_env, tmp_path):
     shutil.copytree(FIXTURES / FIXTURE_IDS[0], folder)
     size = _write_safetensors(folder / "model-00001-of-00001.safetensors", {"w": ("F32", [10])})
     _write_safetensors(folder / "extra.safetensors", {"x": ("F32", [10])})
-    (folder / hub.INDEX_FILE).write_text(json.dumps({"metadata": {"total_size": 40},
+    (folder / INDEX_FILE).write_text(json.dumps({"metadata": {"total_size": 40},
                                                      "weight_map": {"w": "model-00001-of-00001.safetensors"}}))
     meta = resolve([ModelRequest("./m", None, folder)])[ModelRequest("./m", None, folder)]
     assert meta.weights.total_bytes == size and meta.weights.parameters == {"F32": 10}
@@ -407,9 +413,9 @@ def test_shipped_snapshot_files_validate_and_load():
         assert not errors, (path.name, errors)
         assert path.name == data["model_id"].replace("/", "--") + ".json"
         assert path.stat().st_size < 64 * 1024, path.name  # small
-        meta = hub.load_snapshot(data["model_id"])
+        meta = load_snapshot(data["model_id"])
         assert meta.source == "snapshot" and meta.config == data["config"]
-    assert sorted(hub.snapshot_ids()) == sorted(json.loads(p.read_text())["model_id"] for p in files)
+    assert sorted(snapshot_ids()) == sorted(json.loads(p.read_text())["model_id"] for p in files)
 
 
 @needs_fixtures
@@ -421,8 +427,8 @@ def test_every_fixture_names_its_source():
 
 
 def test_shipped_snapshot_covers_every_fixture():
-    missing = [m for m in FIXTURE_IDS if hub.load_snapshot(m) is None]
-    assert not missing, "regenerate: python -c 'from vllm_lint.hub import *; build_snapshot_from_fixtures(...)'"
+    missing = [m for m in FIXTURE_IDS if load_snapshot(m) is None]
+    assert not missing, "regenerate: python -c 'from vllm_lint.models.snapshot import build_snapshot_from_fixtures as b; b(...)'"
 
 
 @needs_fixtures
@@ -431,10 +437,10 @@ def test_build_snapshot_from_fixtures_round_trips(tmp_path):
     written = build_snapshot_from_fixtures(FIXTURES, tmp_path)
     assert sorted(written) == FIXTURE_IDS
     for model_id in written:
-        data = json.loads(hub.snapshot_file(model_id, tmp_path).read_text())
+        data = json.loads(snapshot_file(model_id, tmp_path).read_text())
         assert not list(validator.iter_errors(data)), model_id
-        meta = hub.load_snapshot(model_id, tmp_path)
-        direct = hub.read_fixture(FIXTURES / model_id, model_id)
+        meta = load_snapshot(model_id, tmp_path)
+        direct = read_fixture(FIXTURES / model_id, model_id)
         assert meta.config == fixture_config(model_id)
         assert meta.quant_method == direct.quant_method and meta.quant_config == direct.quant_config
         assert meta.is_multimodal == direct.is_multimodal
@@ -449,9 +455,9 @@ def test_build_snapshot_from_fixtures_round_trips(tmp_path):
 @needs_fixtures
 def test_refresh_snapshot_writes_entries_from_the_hub(server, tmp_path):
     model = FIXTURE_IDS[0]
-    out = hub.refresh_snapshot([model, "acme/missing-model"], dest=tmp_path)
+    out = refresh_snapshot([model, "acme/missing-model"], dest=tmp_path)
     assert isinstance(out[model], ModelMeta) and out["acme/missing-model"].kind == "not-found"
-    data = json.loads(hub.snapshot_file(model, tmp_path).read_text())
+    data = json.loads(snapshot_file(model, tmp_path).read_text())
     assert not list(_validator().iter_errors(data))
     assert data["config"] == fixture_config(model) and server.url in data["source"]
-    assert [p.name for p in tmp_path.glob("*.json")] == [hub.snapshot_file(model, tmp_path).name]
+    assert [p.name for p in tmp_path.glob("*.json")] == [snapshot_file(model, tmp_path).name]

@@ -1,6 +1,6 @@
 import pytest
 
-from vllm_lint.interpolation import interpolate
+from vllm_lint.sources.interpolation import interpolate
 
 ENV = {"SET": "value", "EMPTY": "", "PORT": "5003"}
 

@@ -1,4 +1,4 @@
-"""vllm_lint.release: the per-release ``vllm serve`` tables and the parser emulation.
+"""vllm_lint.vllm.release: the per-release ``vllm serve`` tables and the parser emulation.
 
 The ground truth is ``tests/data/parser_verdicts/<version>.json``: command lines that were
 run through each release's REAL parser by ``knowledge/tools/dump_vllm_cli.py`` (and the
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
-
-from vllm_lint import release as R
+from vllm_lint.vllm.options import cli_index, options_table, known_versions, newest_version
+from vllm_lint.vllm.release import load_covered, load_release
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = REPO / "knowledge" / "vllm" / "cli"
@@ -50,7 +50,7 @@ def test_index_and_table_agree():
     index = json.loads((CLI / "index.json").read_text())
     table = json.loads((CLI / "options.json").read_text())
     versions = [r["version"] for r in index["releases"]]
-    assert versions == table["releases"] == R.known_versions()
+    assert versions == table["releases"] == known_versions()
     for r in index["releases"]:
         assert r["obtained"] in ("import", "import-with-stubs", "static")
         assert (r["obtained"] == "import-with-stubs") == bool(r["stubs"])
@@ -62,46 +62,46 @@ def test_index_and_table_agree():
 
 
 def test_every_release_has_verdicts():
-    assert {p.stem for p in VERDICT_FILES} == set(R.known_versions())
+    assert {p.stem for p in VERDICT_FILES} == set(known_versions())
 
 
 # --------------------------------------------------------------------------------- API
 
 
 def test_versions():
-    vs = R.known_versions()
+    vs = known_versions()
     assert vs == sorted(vs, key=Version)
     assert {"0.6.4.post1", "0.9.2", "0.11.0"} <= set(vs)
-    assert R.newest_version() == vs[-1]
+    assert newest_version() == vs[-1]
 
 
 def test_load_release_exact_and_nearest():
-    r = R.load_release("0.9.2")
+    r = load_release("0.9.2")
     assert (r.version, r.requested) == ("0.9.2", "0.9.2")
     assert r.obtained in ("import", "import-with-stubs", "static")
-    r = R.load_release("0.9.1")
-    assert r.version in R.known_versions() and Version(r.version) <= Version("0.9.1")
+    r = load_release("0.9.1")
+    assert r.version in known_versions() and Version(r.version) <= Version("0.9.1")
     assert r.requested == "0.9.1"
-    r = R.load_release("0.11.1")
+    r = load_release("0.11.1")
     assert r.version == "0.11.0"
-    assert R.load_release("99.0").version == R.newest_version()
+    assert load_release("99.0").version == newest_version()
     with pytest.raises(KeyError):
-        R.load_release("0.5.5")
+        load_release("0.5.5")
 
 
 def test_load_is_fast():
-    R._index.cache_clear()
-    R._table.cache_clear()
-    R._load_covered.cache_clear()
-    R.known_versions.cache_clear()
+    cli_index.cache_clear()
+    options_table.cache_clear()
+    load_covered.cache_clear()
+    known_versions.cache_clear()
     t = time.perf_counter()
-    r = R.load_release(R.newest_version())
+    r = load_release(newest_version())
     r.option("--max-model-len")
     assert time.perf_counter() - t < 0.25  # < 50 ms on a quiet machine; generous for CI
 
 
 def test_option_resolution():
-    r = R.load_release("0.11.0")
+    r = load_release("0.11.0")
     o = r.option("--rope-scaling")
     assert o is not None and o.canonical == "--rope-scaling"
     assert r.option("--rope_scaling") == o
@@ -110,8 +110,8 @@ def test_option_resolution():
     assert r.option("--bogus-flag") is None
     # serve takes the model positionally; in 0.11.0 `--model` is only an ambiguous prefix
     assert r.option("--model") is None
-    assert R.load_release("0.6.4.post1").option("--model").dest == "model"
-    new = R.load_release(R.newest_version())  # `--model X` is moved to the positional model
+    assert load_release("0.6.4.post1").option("--model").dest == "model"
+    new = load_release(newest_version())  # `--model X` is moved to the positional model
     assert new.option("--model").dest == "model_tag" and new.option("--model").deprecated
     assert new.takes_value("--model") and new.check_value("--model", "org/m") is None
     assert r.option("-tp").dest == "tensor_parallel_size"
@@ -123,13 +123,13 @@ def test_option_resolution():
     assert not r.takes_value("-qawq") and r.takes_value("-q")
     assert r.option("--enable-prefix") is not None  # unique prefix: argparse accepts it
     assert r.option("--disable-log") is None        # ambiguous prefix: argparse rejects it
-    old = R.load_release("0.6.4.post1")
+    old = load_release("0.6.4.post1")
     assert old.option("--limit-mm-per-prompt.image") is None  # no dotted JSON args yet
     assert old.option("--rope_scaling").dest == "rope_scaling"
 
 
 def test_check_value_messages():
-    r = R.load_release("0.11.0")
+    r = load_release("0.11.0")
     assert r.check_value("--mm-encoder-tp-mode", "data") is None
     assert r.check_value("--mm-encoder-tp-mode", "replicate") == (
         "argument --mm-encoder-tp-mode: invalid choice: 'replicate' (choose from 'data', 'weights')")
@@ -142,13 +142,13 @@ def test_check_value_messages():
 
 
 def test_suggest_and_history():
-    r = R.load_release("0.11.0")
+    r = load_release("0.11.0")
     assert "--max-model-len" in r.suggest("--max-modle-len")
-    new = R.load_release(R.newest_version())
+    new = load_release(newest_version())
     if new.option("--enable-reasoning") is None:
         h = new.history("--enable-reasoning")
         assert h and h.startswith(("removed in", "renamed to"))
-    old = R.load_release("0.6.0")
+    old = load_release("0.6.0")
     if old.option("--async-scheduling") is None:
         assert old.history("--async-scheduling").startswith("added in")
     assert r.history("--max-model-len") is None
@@ -159,7 +159,7 @@ def test_suggest_and_history():
 
 def _verdict_mismatches(path: Path) -> list[str]:
     doc = json.loads(path.read_text())
-    rel = R.load_release(doc["version"])
+    rel = load_release(doc["version"])
     assert rel.version == doc["version"]
     bad = []
     for argv, want in doc["cases"]:

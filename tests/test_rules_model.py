@@ -7,7 +7,7 @@ from conftest import EXAMPLES, codes, lint
 
 from vllm_lint.config import Settings
 from vllm_lint.engine import check, load_project, select_rules
-from vllm_lint.hub import load_snapshot
+from vllm_lint.models.snapshot import load_snapshot
 
 VL_32B = "Qwen/Qwen3-VL-32B-Instruct"  # bf16, Qwen3VLForConditionalGeneration, native context 262144
 QWEN3_8B = "Qwen/Qwen3-8B"  # bf16, 40960 tokens

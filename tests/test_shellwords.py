@@ -1,6 +1,6 @@
 import pytest
 
-from vllm_lint import shellwords
+from vllm_lint.sources import shellwords
 
 
 def words(text, **kw):

@@ -11,9 +11,10 @@ from conftest import codes, lint
 
 from vllm_lint.cli import main
 from vllm_lint.config import Settings
-from vllm_lint.estimate import GiB, Launch, estimate
-from vllm_lint.gpu import find_gpu
-from vllm_lint.hub import load_snapshot
+from vllm_lint.memory.estimate import GiB, estimate
+from vllm_lint.memory.inputs import Launch
+from vllm_lint.hardware.gpu import find_gpu
+from vllm_lint.models.snapshot import load_snapshot
 
 QWEN3_8B = "Qwen/Qwen3-8B"
 VL_32B = "Qwen/Qwen3-VL-32B-Instruct"
@@ -138,7 +139,7 @@ def test_report_formats(tmp_path):
 
 # A quantized checkpoint whose own metadata is missing: its base model's shapes stand in
 def test_quantization_in_the_name():
-    from vllm_lint.hub import quantization_in_name
+    from vllm_lint.models.stand_in import quantization_in_name
 
     assert quantization_in_name("Qwen/Qwen3-VL-32B-Instruct-FP8") == ("Qwen3-VL-32B-Instruct", "fp8", 8)
     assert quantization_in_name("cpatonn/Qwen3-VL-32B-Thinking-AWQ-4bit") == ("Qwen3-VL-32B-Thinking", "awq", 4)
@@ -164,9 +165,9 @@ def test_fp8_checkpoint_without_metadata_is_estimated_from_its_base(tmp_path):
 
 def test_no_stand_in_for_a_model_id_that_does_not_exist(tmp_path):
     """A typo (404) is not a quantized variant of anything: no estimate, the memory rules are skipped."""
-    from vllm_lint.feasibility import feasibility
-    from vllm_lint.gpu import Inventory
-    from vllm_lint.hub import ModelError
+    from vllm_lint.memory.feasibility import feasibility
+    from vllm_lint.hardware.gpu import Inventory
+    from vllm_lint.models.request import ModelError
 
     result = run(tmp_path, {"s": ("v0.11.0", ["--model", "Qwen/Qwen3-VL-32B-Instruct-FP8"], ["0"])}, ["VLL402"])
     d = result.project.deployments[0]
@@ -215,7 +216,7 @@ def load_project_of(path, settings):
 
 
 def test_modules_a_quantized_checkpoint_leaves_unquantized():
-    from vllm_lint.estimate import unquantized_share
+    from vllm_lint.memory.weights import unquantized_share
 
     gpt_oss = load_snapshot("openai/gpt-oss-20b")  # modules_to_not_convert: self_attn, router, embed, lm_head
     assert unquantized_share(gpt_oss.quant_config, 24) == {"attention": 1.0, "attention_replicated": 1.0, "kv_proj": 1.0}
@@ -229,7 +230,7 @@ def test_modules_a_quantized_checkpoint_leaves_unquantized():
 
 
 def test_mxfp4_experts_are_padded_for_the_kernel_that_serves_them():
-    from vllm_lint.estimate import mxfp4_uses_marlin
+    from vllm_lint.memory.weights import mxfp4_uses_marlin
 
     h100, a100 = find_gpu("h100-sxm"), find_gpu("a100-80gb")
     assert mxfp4_uses_marlin("0.10.1", [h100]) and mxfp4_uses_marlin("0.11.0", [a100])

@@ -4,7 +4,7 @@
 Called as ``python3 knowledge/tools/dump_vllm_cli.py --raw DIR build`` (see that docstring).
 Writes ``knowledge/vllm/cli/index.json``, ``knowledge/vllm/cli/options.json`` and
 ``tests/data/parser_verdicts/<version>.json``, then replays everything through
-``vllm_lint.release`` and prints every disagreement with the real parsers.
+``vllm_lint.vllm.release`` and prints every disagreement with the real parsers.
 """
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ import sys
 from packaging.version import Version
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from vllm_cli_samples import TYPE_SAMPLES  # noqa: E402  (sibling module)
 REPO = HERE.parent.parent
 CLI_DIR = REPO / "knowledge" / "vllm" / "cli"
 VERDICT_DIR = REPO / "tests" / "data" / "parser_verdicts"
-SRC_DIR = pathlib.Path("/work/vllm-src")
+SRC_DIR = pathlib.Path("vllm-src")  # set by dump_vllm_cli.py build --src
 
-TYPE_SAMPLES = None  # filled from dump_vllm_cli
 
 
 def _probe(o, sample):
@@ -131,9 +132,9 @@ JSONISH = {"json", "json-config", "json-or-str", "json-config-or-level", "key=va
 
 
 def detect_flex(dump):
-    """Find the pre-processing variant of release.py that reproduces every probe."""
-    sys.path.insert(0, str(REPO))
-    from linter import release as R  # noqa: E402
+    """Find the pre-processing variant of vllm_lint.vllm.parser that reproduces every probe (needs vllm-lint
+    installed: ``pip install -e .``)."""
+    from vllm_lint.vllm import parser as R
 
     space = {
         "norm": ["all", "before_dot"],
@@ -153,7 +154,7 @@ def detect_flex(dump):
         fine = True
         for case, real in dump["preprocess"]:
             try:
-                got = {"ok": True, "args": R._preprocess(case, flex)}
+                got = {"ok": True, "args": R.preprocess(case, flex)}
             except R.ParseError as e:
                 got = {"ok": False, "error": e.message}
             if got["ok"] != real["ok"] or (got["ok"] and got["args"] != real["args"]) or \
@@ -174,11 +175,6 @@ def _jsize(x):
 
 
 def build(raw: pathlib.Path, releases):
-    global TYPE_SAMPLES
-    sys.path.insert(0, str(HERE))
-    import dump_vllm_cli as D  # noqa: E402
-
-    TYPE_SAMPLES = D.TYPE_SAMPLES
     dumps = {}
     for v in releases:
         f = raw / f"{v}.json"

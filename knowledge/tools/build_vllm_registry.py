@@ -50,7 +50,7 @@ releases with the same value.
 
 Output is deterministic (sorted keys, no timestamps)::
 
-    /work/venv/bin/python knowledge/tools/build_vllm_registry.py --src /work/vllm-src --out knowledge/vllm
+    python knowledge/tools/build_vllm_registry.py --src SRC --out knowledge/vllm
 
 Needs only the standard library, PyYAML and packaging (for the version order).
 """

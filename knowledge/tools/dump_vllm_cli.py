@@ -14,9 +14,9 @@ Python files are extracted, and they are imported from there.
 1. A scratch virtualenv with vLLM's pure-Python dependencies (CPU torch from the
    local wheel; vLLM's compiled ``vllm._C`` is not needed to build the parser)::
 
-       python3.11 -m venv /work/venv-dump
-       /work/venv-dump/bin/pip install torch==2.13.0
-       /work/venv-dump/bin/pip install numpy "transformers<5" tokenizers \\
+       python3.11 -m venv VENV
+       VENV/bin/pip install torch==2.13.0
+       VENV/bin/pip install numpy "transformers<5" tokenizers \\
            "fastapi[standard]" pydantic openai prometheus_client pillow psutil \\
            sentencepiece requests tqdm py-cpuinfo msgspec pyzmq cloudpickle pyyaml \\
            einops gguf partial-json-parser uvicorn aiohttp typing_extensions \\
@@ -31,7 +31,7 @@ Python files are extracted, and they are imported from there.
    Releases whose import-time code needs an older or newer transformers /
    tokenizers / compressed-tensors get those pinned versions from small
    ``pip install --no-deps --target`` overlays that ``dump`` creates under
-   ``/work/vllm-overlays`` (see ``TRANSFORMERS_FOR``; the exact
+   ``OVERLAYS`` (see ``TRANSFORMERS_FOR``; the exact
    ``compressed-tensors==X`` pin is read from each wheel's METADATA).  Other
    adjustments, all recorded per release in the index: triton is made to look
    absent for 0.6/0.7 (their triton cache manager predates triton 3.x), a few
@@ -41,22 +41,22 @@ Python files are extracted, and they are imported from there.
 
 2. The release sources (wheel -> ``vllm/**`` minus ``*.so``; wheel deleted)::
 
-       python3 knowledge/tools/fetch_vllm_sources.py --src /work/vllm-src \\
+       python3 knowledge/tools/fetch_vllm_sources.py --src SRC \\
            $(python3 knowledge/tools/dump_vllm_cli.py --list-releases)
 
-3. Dump (one subprocess per release, imports ``vllm`` from ``/work/vllm-src/X``,
+3. Dump (one subprocess per release, imports ``vllm`` from ``SRC/X``,
    builds the parser exactly as ``vllm serve`` does in that release -- the CLI
    ``main()`` of ``vllm/entrypoints/cli/main.py`` or ``vllm/scripts.py`` is run
    with ``FlexibleArgumentParser.parse_args`` intercepted, and the ``serve``
    sub-parser is taken from it -- then reads the parser's actions and runs the
    fixed list of command lines through the real ``parse_args``)::
 
-       /work/venv-dump/bin/python knowledge/tools/dump_vllm_cli.py \\
-           --src /work/vllm-src --raw /work/vllm-raw dump [VERSION ...]
+       VENV/bin/python knowledge/tools/dump_vllm_cli.py \\
+           --src SRC --raw RAW dump [VERSION ...]
 
 4. Merge the raw dumps into the shipped data (``build_vllm_cli.py``; run with
    the project's Python).  It picks, for every release, the variant of
-   ``vllm_lint.release``'s pre-processing emulation that reproduces the
+   ``vllm_lint.vllm.parser``'s pre-processing emulation that reproduces the
    release's own ``FlexibleArgumentParser`` on a set of probe command lines
    (and stops if none does), names the behaviour of each type function from
    the values the real function returned for ``TYPE_SAMPLES``, reads three
@@ -64,7 +64,7 @@ Python files are extracted, and they are imported from there.
    numbers, modality names), and writes ``index.json``, ``options.json`` and
    ``tests/data/parser_verdicts/<version>.json``::
 
-       python3 knowledge/tools/dump_vllm_cli.py --raw /work/vllm-raw build
+       python3 knowledge/tools/dump_vllm_cli.py --raw RAW build
 
 5. Check the emulation against every recorded verdict::
 
@@ -103,6 +103,8 @@ import sys
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from vllm_cli_samples import TYPE_SAMPLES  # noqa: E402  (sibling module, shared with build_vllm_cli.py)
 REPO = HERE.parent.parent
 CLI_DIR = REPO / "knowledge" / "vllm" / "cli"
 VERDICT_DIR = REPO / "tests" / "data" / "parser_verdicts"
@@ -522,7 +524,7 @@ _REPLACEMENT_RE = re.compile(
 
 
 def _describe_type(t, probe_bad):
-    """Structural descriptor of an argparse `type` callable (see release.py)."""
+    """Structural descriptor of an argparse `type` callable (see linter/vllm/values.py)."""
     import functools
     import inspect
 
@@ -672,12 +674,6 @@ def _probe_type(t, samples):
         except Exception as e:  # argparse would let these escape
             out.append([False, f"!{type(e).__name__}: {e}"])
     return out
-
-
-TYPE_SAMPLES = ["1", "0", "-1", "16", "1.5", "0.9", "abc", "", "None", "none", "auto", "1k",
-                "128K", "1.5K", "2t", " 7 ", "1_000", "true", "image=3,video=0",
-                "image:3", "a=1,a=2", "A = 1", '{"a": 1}', ' {"a": 1} ', "[1, 2]", '{"a": 1k}',
-                "{bad", '{"image": 3}', "nan", "1e3"]
 
 
 def worker(version: str, src: str, stubs: list[str], out: str, overlay: str | None) -> None:
@@ -1074,8 +1070,8 @@ def dump(versions, src, raw, py, overlays):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Generate knowledge/vllm/cli from real vLLM parsers.")
-    ap.add_argument("--src", default="/work/vllm-src")
-    ap.add_argument("--raw", default="/work/vllm-raw")
+    ap.add_argument("--src", default="vllm-src")
+    ap.add_argument("--raw", default="vllm-raw")
     ap.add_argument("--list-releases", action="store_true")
     sub = ap.add_subparsers(dest="cmd")
     w = sub.add_parser("worker")
@@ -1086,7 +1082,7 @@ def main() -> None:
     d = sub.add_parser("dump")
     d.add_argument("versions", nargs="*")
     d.add_argument("--python", default=sys.executable)
-    d.add_argument("--overlays", default="/work/vllm-overlays")
+    d.add_argument("--overlays", default="vllm-overlays")
     sub.add_parser("build")
     a = ap.parse_args()
     if a.list_releases:

@@ -4,8 +4,8 @@
 Used by ``dump_vllm_cli.py`` (see its docstring for the whole procedure).
 Nothing produced here is committed: the extracted trees live outside the repo.
 
-    python knowledge/tools/fetch_vllm_sources.py --wheels /work/vllm-wheels \
-        --src /work/vllm-src 0.6.4.post1 0.9.2 0.11.0 ...
+    python knowledge/tools/fetch_vllm_sources.py --wheels WHEELS \
+        --src SRC 0.6.4.post1 0.9.2 0.11.0 ...
 
 For each version ``X`` this runs
 ``pip download --no-deps --only-binary :all: -d WHEELS vllm==X``, extracts every
@@ -70,8 +70,8 @@ def fetch(version: str, wheels: pathlib.Path, src: pathlib.Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--wheels", default="/work/vllm-wheels", type=pathlib.Path)
-    ap.add_argument("--src", default="/work/vllm-src", type=pathlib.Path)
+    ap.add_argument("--wheels", default="vllm-wheels", type=pathlib.Path)
+    ap.add_argument("--src", default="vllm-src", type=pathlib.Path)
     ap.add_argument("versions", nargs="+")
     a = ap.parse_args()
     for v in a.versions:

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .. import shellwords
-from ..deployment import VarUse, Word
-from ..interpolation import interpolate
-from ..source import SourceFile, UnreadableFile, read_text
-from ..span import Span
-from ..yamlnodes import YMap, YNode, YScalar, YSeq
-from . import dotenv
+from vllm_lint.launch.deployment import VarUse, Word
+from vllm_lint.loaders import dotenv
+from vllm_lint.sources import shellwords
+from vllm_lint.sources.interpolation import interpolate
+from vllm_lint.sources.source_file import SourceFile, UnreadableFile, read_text
+from vllm_lint.sources.span import Span
+from vllm_lint.sources.yamlnodes import YMap, YNode, YScalar, YSeq
 
 
 @dataclass

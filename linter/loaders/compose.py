@@ -10,13 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ..deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from ..source import SourceFile, UnreadableFile, read_text
-from ..span import Span
-from ..yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
-from .common import Environment, interpolate_tree, scalar_words, sequence_words, shell_c_commands
-from .context import LoadContext
-from .launch import attach_args, is_vllm_image, split_launch, version_from_image
+from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
+from vllm_lint.loaders.command import attach_args, split_launch, version_from_image
+from vllm_lint.loaders.common import Environment, interpolate_tree, scalar_words, sequence_words, shell_c_commands
+from vllm_lint.loaders.context import LoadContext
+from vllm_lint.sources.source_file import SourceFile, UnreadableFile, read_text
+from vllm_lint.sources.span import Span
+from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
 
 #: Keys whose value an override file replaces instead of merging.
 _REPLACED = {"command", "entrypoint", "test", "image", "runtime", "ipc", "shm_size", "healthcheck.test"}

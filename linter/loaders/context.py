@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..source import SourceFile
+from vllm_lint.sources.source_file import SourceFile
 
 
 @dataclass

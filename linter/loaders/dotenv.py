@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..interpolation import interpolate
-from ..source import SourceFile
-from ..span import Span
+from vllm_lint.sources.interpolation import interpolate
+from vllm_lint.sources.source_file import SourceFile
+from vllm_lint.sources.span import Span
 
 _LINE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(=|:)?\s*(.*)$")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from ..source import UnreadableFile, read_text
-from ..span import Span
-from ..yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
-from .common import Environment, sequence_words, shell_c_commands
-from .context import LoadContext
-from .launch import attach_args, split_launch, version_from_image
+from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
+from vllm_lint.loaders.command import attach_args, split_launch, version_from_image
+from vllm_lint.loaders.common import Environment, sequence_words, shell_c_commands
+from vllm_lint.loaders.context import LoadContext
+from vllm_lint.sources.source_file import UnreadableFile, read_text
+from vllm_lint.sources.span import Span
+from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
 
 _K8S_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _NO_ENV = Environment(process={})

@@ -6,12 +6,12 @@ import json
 import re
 from pathlib import Path
 
-from .. import shellwords
-from ..deployment import Deployment, EnvVar, Word
-from ..source import UnreadableFile, read_text
-from ..span import Span
-from .context import LoadContext
-from .launch import attach_args, split_launch, version_from_image, version_from_pip
+from vllm_lint.launch.deployment import Deployment, EnvVar, Word
+from vllm_lint.loaders.command import attach_args, split_launch, version_from_image, version_from_pip
+from vllm_lint.loaders.context import LoadContext
+from vllm_lint.sources import shellwords
+from vllm_lint.sources.source_file import UnreadableFile, read_text
+from vllm_lint.sources.span import Span
 
 _EXEC_FORM = re.compile(r"^(CMD|ENTRYPOINT)\s+(\[.*\])\s*$", re.M | re.I)
 _FROM = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)", re.M | re.I)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..deployment import Arg, Deployment, Word
-from ..source import UnreadableFile, read_text
-from ..span import Span
-from ..yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents, plain
-from .context import LoadContext
+from vllm_lint.launch.deployment import Arg, Deployment, Word
+from vllm_lint.loaders.context import LoadContext
+from vllm_lint.sources.source_file import UnreadableFile, read_text
+from vllm_lint.sources.span import Span
+from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents, plain
 
 
 def read_args(path: Path, ctx: LoadContext) -> list[Arg] | None:

@@ -1,4 +1,9 @@
-"""Reporters: findings to text for people and to formats for machines."""
+"""Last stage, reporters: findings to text for people and to formats for machines.
+
+In: the run's result (findings, notes, estimates). Out: text, json, sarif, github, rdjson or markdown
+(:func:`render`), the VRAM report (:mod:`.vram_table`, :mod:`.html_report`) and the one pull-request comment
+vllm-lint keeps up to date (:mod:`.pr_comment`).
+"""
 from __future__ import annotations
 
 from importlib import import_module

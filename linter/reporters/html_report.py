@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import html
 
-from ..memory_text import GiB, model_label
-from .vram_table import verdict
+from vllm_lint.memory.text import GiB, model_label
+from vllm_lint.reporters.vram_table import verdict
 
 BAR_WIDTH = 720  # px for the largest quantity on the bar (the card, or what is asked when more)
 BAR_HEIGHT = 28

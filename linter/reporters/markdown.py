@@ -33,7 +33,7 @@ def render(result, **_) -> str:
     project = result.project
     estimated = [f for f in map(project.feasibility_of, project.deployments) if f.estimate is not None]
     if estimated:
-        from .vram_table import markdown_table
+        from vllm_lint.reporters.vram_table import markdown_table
 
         lines += ["", "### VRAM feasibility", ""] + markdown_table(estimated)
     if result.notes:

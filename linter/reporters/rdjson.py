@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from vllm_lint import REPOSITORY_URL
+
 _SEVERITY = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
 
 
@@ -37,5 +39,5 @@ def render(result, **_) -> str:
             item["related_locations"] = [{"message": "related", "location": {
                 "path": r.path, "range": {"start": _position(project, r), "end": _position(project, r, True)}}} for r in f.related]
         diagnostics.append(item)
-    doc = {"source": {"name": "vllm-lint", "url": "https://pypi.org/project/vllm-lint/"}, "diagnostics": diagnostics}
+    doc = {"source": {"name": "vllm-lint", "url": REPOSITORY_URL}, "diagnostics": diagnostics}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

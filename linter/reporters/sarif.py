@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from .. import __version__
-from ..rule import all_rules
+from vllm_lint import REPOSITORY_URL, __version__
+from vllm_lint.rule import all_rules
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -48,7 +48,7 @@ def render(result, **_) -> str:
             "tool": {"driver": {
                 "name": "vllm-lint",
                 "version": __version__,
-                "informationUri": "https://pypi.org/project/vllm-lint/",
+                "informationUri": REPOSITORY_URL,
                 "rules": [{
                     "id": r.code,
                     "name": r.name,

@@ -1,10 +1,10 @@
 """VRAM feasibility: one row per launch, as text, markdown (a PR comment) or JSON.
 
-Rows come from :class:`~vllm_lint.feasibility.Feasibility`; a launch without an estimate says why.
+Rows come from :class:`~vllm_lint.memory.feasibility.Feasibility`; a launch without an estimate says why.
 """
 from __future__ import annotations
 
-from ..memory_text import GiB, model_label
+from vllm_lint.memory.text import GiB, model_label
 
 
 def verdict(est) -> str:

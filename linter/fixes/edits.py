@@ -1,0 +1,128 @@
+"""Edits that fixes are made of: replace an argument's value, rename a flag, remove an argument,
+rename an environment variable — each written so that the file reads back as intended.
+
+An edit replaces exactly the characters a span covers; nothing else in the file moves. A word that
+cannot be rewritten exactly (escapes in a double-quoted scalar, text inside ``sh -c``) gives no edit,
+and the finding then carries no fix.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from vllm_lint.finding import Edit
+from vllm_lint.launch.deployment import Arg, EnvVar, Word
+from vllm_lint.sources.source_file import SourceFile
+from vllm_lint.sources.span import Span
+
+_SHELL_SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./=-][A-Za-z0-9_./=:@+-]*$")
+
+
+def shell_quote(value: str) -> str:
+    if value and _SHELL_SAFE.match(value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+def encode(value: str, quoting: str) -> str | None:
+    """How ``value`` must be written at a span of the given quoting to read back as ``value``."""
+    if quoting == "yaml-plain":
+        return value if _PLAIN_SAFE.match(value) else json.dumps(value)
+    if quoting == "yaml-single":
+        return value.replace("'", "''")
+    if quoting in ("yaml-double", "json"):
+        return json.dumps(value)[1:-1]
+    if quoting == "shell":
+        return shell_quote(value)
+    return None
+
+
+def replace_word(word: Word, value: str) -> Edit | None:
+    text = encode(value, word.quoting)
+    if text is None or word.span.start is None:
+        return None
+    return Edit(word.span, text)
+
+
+def replace_value(arg: Arg, value: str) -> tuple[Edit, ...] | None:
+    """Edits that make ``arg`` read ``value``."""
+    if arg.value_span is None or not arg.words:
+        return None
+    word = arg.words[-1] if not arg.inline else arg.words[0]
+    if arg.inline:
+        # --flag=value in one word: rewrite the whole word
+        text = encode(f"{arg.flag}={value}", word.quoting)
+        return None if text is None or word.span.start is None else (Edit(word.span, text),)
+    if len(arg.words) != 2:
+        return None  # several values (nargs +): not rewritten
+    edit = replace_word(word, value)
+    return None if edit is None else (edit,)
+
+
+def rename_flag(arg: Arg, flag: str) -> tuple[Edit, ...] | None:
+    if not arg.words or not arg.flag:
+        return None
+    word = arg.words[0]
+    written = f"{flag}={arg.value}" if arg.inline else flag
+    text = encode(written, word.quoting)
+    return None if text is None or word.span.start is None else (Edit(word.span, text),)
+
+
+def replace_arg(arg: Arg, flag: str, value: str) -> tuple[Edit, ...] | None:
+    """Edits that make ``arg`` read ``flag value`` (one word ``flag=value`` when it was written inline)."""
+    if not arg.words or arg.value_span is None:
+        return None
+    if arg.inline:
+        word = arg.words[0]
+        text = encode(f"{flag}={value}", word.quoting)
+        return None if text is None or word.span.start is None else (Edit(word.span, text),)
+    if len(arg.words) != 2:
+        return None
+    renamed = rename_flag(arg, flag)
+    edit = replace_word(arg.words[1], value)
+    return None if renamed is None or edit is None else (*renamed, edit)
+
+
+def remove_arg(arg: Arg, source: SourceFile) -> tuple[Edit, ...] | None:
+    """Remove an argument: whole list items (with their line), or the words of a command string."""
+    if not arg.words or any(w.span.start is None or not w.exact for w in arg.words):
+        return None
+    text = source.text
+    if all(w.item_span is not None and w.quoting.startswith("yaml") for w in arg.words):
+        edits = []
+        for w in arg.words:
+            item = w.item_span
+            line_start = text.rfind("\n", 0, item.start) + 1
+            before = text[line_start:item.start]
+            line_end = text.find("\n", item.end)
+            line_end = len(text) if line_end < 0 else line_end
+            after = text[item.end:line_end]
+            if re.fullmatch(r"\s*-\s*", before) and re.fullmatch(r"\s*(#.*)?", after):
+                edits.append(Edit(_span(source, line_start, min(line_end + 1, len(text))), ""))
+            else:  # a flow sequence: drop the item and its comma
+                m = re.match(r"\s*,\s*", text[item.end:])
+                end = item.end + (m.end() if m else 0)
+                edits.append(Edit(_span(source, item.start, end), ""))
+        return tuple(edits)
+    if all(w.quoting == "shell" for w in arg.words):
+        start, end = arg.words[0].span.start, arg.words[-1].span.end
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        if not text[line_start:start].strip() and text[end:line_end].strip() in ("", "\\"):
+            return (Edit(_span(source, line_start, min(line_end + 1, len(text))), ""),)  # the argument is the whole line
+        m = re.match(r"[ \t]*", text[end:])
+        return (Edit(_span(source, start, end + m.end()), ""),)
+    return None
+
+
+def rename_env(var: EnvVar, name: str, source: SourceFile) -> tuple[Edit, ...] | None:
+    span = var.name_span
+    if span is None or span.start is None or source.text[span.start:span.end] != var.name:
+        return None
+    return (Edit(span, name),)
+
+
+def _span(source: SourceFile, start: int, end: int) -> Span:
+    return source.span(start, end)

@@ -1,0 +1,76 @@
+"""From a command's words to a Deployment's arguments (shared by every loader)."""
+from __future__ import annotations
+
+import re
+
+from vllm_lint.launch import args as argparsing
+from vllm_lint.launch.deployment import Deployment, Word
+
+_TAG_VERSION = re.compile(r"^v?(\d+\.\d+(?:\.\d+)?(?:\.?post\d+)?(?:rc\d+)?)(?:[-+_.].*)?$")
+_PIP_VERSION = re.compile(r"\bvllm\s*==\s*(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
+
+
+def version_from_image(image: str | None) -> str | None:
+    """The vLLM release an image tag names: ``vllm/vllm-openai:v0.11.0-cu128`` -> ``0.11.0``."""
+    if not image or "@" in image:
+        return None
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:
+        return None
+    m = _TAG_VERSION.match(tag)
+    return m.group(1) if m else None
+
+
+def version_from_pip(text: str) -> str | None:
+    m = _PIP_VERSION.search(text)
+    return m.group(1) if m else None
+
+
+def is_vllm_image(image: str | None) -> bool:
+    if not image:
+        return False
+    repo = image.split("@")[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image.split("@")[0]
+    return repo.rsplit("/", 1)[-1].startswith("vllm-openai") or repo.endswith("/vllm")
+
+
+def attach_args(deployment: Deployment, words: list[Word], launcher: str, context) -> None:
+    """Parse ``words`` (what follows the launcher) into the deployment's arguments."""
+    deployment.launcher = launcher
+    release = context.release(deployment.version) if context is not None else None
+    deployment.args.extend(argparsing.parse(words, "vllm serve" if launcher in ("vllm serve", "image entrypoint") else launcher, release))
+
+
+def split_launch(entry_words: list[Word], command_words: list[Word], image: str | None):
+    """(launcher, argument words) of a container, or None when it does not start vLLM."""
+    full = entry_words + command_words
+    found = argparsing.find_launch(full)
+    if found:
+        return found
+    if not entry_words and is_vllm_image(image):
+        return "image entrypoint", command_words
+    return None
+
+
+def merge_config_file(deployment: Deployment, context) -> None:
+    """Read the ``--config FILE`` of a launch and put its arguments under the command line's."""
+    from pathlib import Path
+
+    from vllm_lint.loaders import vllm_config
+
+    arg = deployment.arg("config")
+    if arg is None or not arg.value:
+        return
+    candidate = Path(arg.value)
+    host = deployment.host_path(arg.value) if candidate.is_absolute() else None
+    if isinstance(host, Path):
+        candidate = host
+    elif not candidate.is_absolute() and deployment.base_dir:
+        candidate = Path(deployment.base_dir) / candidate
+    if not candidate.is_file():
+        return  # the unmounted-file rule reports a config file that cannot be found
+    file_args = vllm_config.read_args(candidate, context)
+    if file_args is None:
+        return
+    deployment.config_file = context.display(candidate)
+    deployment.depends_on_files.append(deployment.config_file)
+    deployment.args[:0] = file_args

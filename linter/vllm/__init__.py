@@ -1,0 +1,7 @@
+"""Knowledge of each vLLM release, read from ``knowledge/vllm/``.
+
+In: a version. Out: its ``vllm serve`` command line and an emulation of its parser (:mod:`.release`,
+:mod:`.options`, :mod:`.parser`, :mod:`.values`), what it serves and on which GPUs (:mod:`.support`), what
+``--quantization`` it accepts for a checkpoint (:mod:`.quantization`) and the context length it derives for a
+model (:mod:`.context_length`).
+"""

@@ -1,0 +1,221 @@
+"""Option values converted as each release's ``type`` functions convert them (``int``, JSON, ``human_readable_int``,
+``key=value`` lists, ...), with the messages argparse prints when they fail.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+
+class ConversionTypeError(Exception):
+    """argparse.ArgumentTypeError: its text is the whole message."""
+
+
+class ConversionValueError(ValueError):
+    """A ValueError/TypeError in a type function: argparse prints 'invalid NAME value: ...'."""
+
+
+class ConversionCrash(Exception):
+    """An exception argparse does not catch: the real ``vllm serve`` dies with a traceback."""
+
+
+def _kvs_v1(val: str):
+    out = {}
+    for item in val.split(","):
+        parts = item.split("=")
+        if len(parts) != 2:
+            raise ConversionValueError(val)
+        key, value = parts
+        try:
+            out[key] = int(value)
+        except ValueError:
+            raise ConversionValueError(val) from None
+    return out
+
+
+def _kvs_v2(val: str):
+    out: dict[str, int] = {}
+    for item in val.split(","):
+        parts = [p.lower().strip() for p in item.split("=")]
+        if len(parts) != 2:
+            raise ConversionTypeError("Each item should be in the form KEY=VALUE")
+        key, value = parts
+        try:
+            parsed = int(value)
+        except ValueError:
+            raise ConversionTypeError(f"Failed to parse value of item {key}={value}") from None
+        if key in out and out[key] != parsed:
+            raise ConversionTypeError(f"Conflicting values specified for key: {key}")
+        out[key] = parsed
+    return out
+
+
+_HRI_RE = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT])")
+_HRI_TOKEN_RE = re.compile(r"\b\d+(?:\.\d+)?[kKmMgGtT]\b")
+
+
+def human_readable_int(val: str, with_t: bool = True):
+    value = val.strip()
+    m = _HRI_RE.fullmatch(value)
+    if m and (with_t or m.group(2) not in "tT"):
+        number, suffix = m.groups()
+        if suffix in "kmgt":
+            return int(float(number) * 10 ** {"k": 3, "m": 6, "g": 9, "t": 12}[suffix])
+        mult = 2 ** {"K": 10, "M": 20, "G": 30, "T": 40}[suffix]
+        try:
+            return int(number) * mult
+        except ValueError:
+            raise ConversionTypeError(
+                f"Decimals are not allowed with binary suffixes like {suffix}. "
+                f"Did you mean to use {number}{suffix.lower()} instead?") from None
+    try:
+        return int(value)
+    except ValueError:
+        raise ConversionValueError(val) from None
+
+
+def _expand_hr_json(val: str) -> str:
+    parts = re.split(r'("(?:[^"\\]|\\.)*")', val)
+    for i in range(0, len(parts), 2):
+        parts[i] = _HRI_TOKEN_RE.sub(lambda m: str(human_readable_int(m.group())), parts[i])
+    return "".join(parts)
+
+
+def _json_object_check(data, conv: dict, what: str):
+    if not isinstance(data, dict):
+        raise ConversionTypeError(f"{what}: input should be a JSON object")
+    keys = conv.get("keys")
+    if conv.get("forbid_extra") and keys is not None:
+        extra = [k for k in data if k not in keys]
+        if extra:
+            raise ConversionTypeError(f"{what}: unexpected keys {extra}")
+    return data
+
+
+def convert(conv: dict | None, val: str):
+    """Apply the release's type function (described by ``conv``) to ``val``."""
+    if conv is None:
+        return val
+    k = conv.get("k")
+    if k in ("str", "enum_str", None):
+        return val
+    if k == "int":
+        try:
+            return int(val)
+        except ValueError:
+            raise ConversionValueError(val) from None
+    if k == "float":
+        try:
+            return float(val)
+        except ValueError:
+            raise ConversionValueError(val) from None
+    if k == "bool":
+        return bool(val)
+    if k == "json":
+        try:
+            return json.loads(val)
+        except ValueError:
+            raise ConversionValueError(val) from None
+    if k == "nullable_str":
+        return None if (not val or val == "None") else val
+    if k == "kvs":
+        if val == "" and conv.get("empty", True):
+            return None
+        return _kvs_v2(val) if conv.get("v") == 2 else _kvs_v1(val)
+    if k == "lower_dash":
+        return val.lower().replace("-", "_")
+    if k == "none_empty":
+        return "" if val.lower() == "none" else val
+    if k == "csv_ids":
+        return [int(p) if p.isdigit() else p for p in (x.strip() for x in val.split(","))]
+    if k == "colon_kvs":
+        out = {}
+        for item in val.split(","):
+            parts = item.split(":")
+            if len(parts) != 2:
+                raise ConversionValueError(val)
+            out[str(parts[0])] = parts[1]
+        return out
+    if k == "hri":
+        return human_readable_int(val, conv.get("t", True))
+    if k == "hri_auto":
+        v = val.strip()
+        if v == "-1" or v.lower() == "auto":
+            return -1
+        return human_readable_int(val, conv.get("t", True))
+    if k in ("parse", "optional"):
+        if k == "optional" and (val == "" or val == "None"):
+            return None
+        inner = conv.get("inner") or {}
+        if conv.get("kvs") and inner.get("k") == "json" and not re.match(r"^{.*}$", val):
+            return _kvs_v2(val)
+        if k == "optional" and not conv.get("parse", True):
+            return convert(inner, val)
+        try:
+            return convert(inner, val)
+        except ConversionValueError:
+            raise ConversionTypeError(f"Value {val} cannot be converted to {_inner_repr(inner)}.") from None
+    if k == "dict_or_str":
+        pat = r"(?s)^\s*{.*}\s*$" if conv.get("ws") else r"^{.*}$"
+        if not re.match(pat, val):
+            return str(val)
+        return convert({"k": "optional", "inner": {"k": "json"}}, val)
+    if k in ("dataclass", "pydantic_json", "json_kwargs"):
+        what = conv.get("cls") or "config"
+        text = _expand_hr_json(val) if conv.get("hr") else val
+        try:
+            data = json.loads(text)
+        except ValueError:
+            if k == "dataclass":
+                raise ConversionTypeError(f"1 validation error for {what}\n  Invalid JSON: {val!r}") from None
+            raise ConversionValueError(val) from None
+        try:
+            return _json_object_check(data, conv, what)
+        except ConversionTypeError:
+            if k == "dataclass":
+                raise
+            raise ConversionValueError(val) from None
+    if k == "level_or_json":
+        if val in ("0", "1", "2", "3"):
+            return {"level": int(val)}
+        try:
+            data = json.loads(val)
+        except ValueError:
+            raise ConversionValueError(val) from None
+        try:
+            return _json_object_check(data, conv, conv.get("cls") or "config")
+        except ConversionTypeError:
+            raise ConversionValueError(val) from None
+    if k == "level_or_literal":
+        if val in ("0", "1", "2", "3"):
+            return {"level": int(val)}
+        try:
+            data = ast.literal_eval(val)
+        except ValueError:
+            raise ConversionValueError(val) from None
+        except SyntaxError as e:  # not caught by argparse: vllm serve crashes
+            raise ConversionCrash(f"SyntaxError: {e.msg}") from None
+        try:
+            return _json_object_check(data, conv, conv.get("cls") or "config")
+        except ConversionTypeError:
+            raise ConversionValueError(val) from None
+    return val  # "custom": accepted as written
+
+
+def _inner_repr(inner: dict) -> str:
+    k = inner.get("k")
+    if k == "int":
+        return "<class 'int'>"
+    if k == "float":
+        return "<class 'float'>"
+    if k == "str":
+        return "<class 'str'>"
+    return f"<function {inner.get('qual') or inner.get('name') or k} at 0x...>"  # argparse prints an address that varies per run
+
+
+def type_name(conv: dict | None) -> str:
+    if not conv:
+        return "str"
+    return conv.get("name") or conv.get("k") or "str"
+
