@@ -282,6 +282,47 @@ def report_command(paths, fmt, output, hardware, config_path, vllm_version, offl
     sys.exit(EXIT_FINDINGS if any(not e.fits for e in estimated) else EXIT_OK)
 
 
+@main.command("launches")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file.")
+@click.option("--vllm-version", help="vLLM release of launches whose image pins none.")
+@click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
+              help="Env file(s) for compose interpolation instead of the .env beside the compose file.")
+def launches_command(paths, fmt, config_path, vllm_version, env_files):
+    """Every vLLM launch found in PATHS: file:line, kind, name, image, vLLM release and where it came from,
+    model, GPUs. The first thing to run on a new repository: what vllm-lint sees is what it checks."""
+    import json
+
+    from vllm_lint.engine import load_project
+
+    settings = _settings_for(paths, config_path)
+    settings.offline = True
+    if vllm_version:
+        settings.vllm_version = vllm_version
+    if env_files:
+        settings.env_file = [str(p.resolve()) for p in env_files]
+    project = load_project(list(paths) or [Path(".")], settings, resolve_models=False)
+    rows = []
+    for d in project.deployments:
+        gpus = [g.how + (f" {','.join(g.device_ids)}" if g.device_ids else f" x{g.count}" if g.count else "")
+                for g in d.gpus]
+        rows.append({"file": d.span.path, "line": d.span.line, "kind": d.kind, "name": d.name, "image": d.image,
+                     "vllm_version": d.version, "version_source": d.version_source, "launcher": d.launcher,
+                     "model": d.model, "tensor_parallel_size": d.tensor_parallel, "gpus": gpus})
+    if fmt == "json":
+        click.echo(json.dumps({"launches": rows, "notes": project.notes}, indent=2))
+    else:
+        for r in rows:
+            version = (f"vLLM {r['vllm_version']} ({r['version_source']})" if r["vllm_version"]
+                       else "vLLM release not pinned")
+            click.echo(f"{r['file']}:{r['line']}: {r['kind']} {r['name']}  image={r['image'] or '-'}  {version}  "
+                       f"model={r['model'] or '-'}  tp={r['tensor_parallel_size']}  gpus={'; '.join(r['gpus']) or '-'}")
+        click.echo(f"{len(rows)} vLLM launch{'es' if len(rows) != 1 else ''}", err=True)
+        for note in project.notes:
+            click.echo(f"vllm-lint: note: {note}", err=True)
+
+
 @main.command("gpus")
 def gpus_command():
     """The GPUs vllm-lint knows (ids for --gpu and hardware:): nvidia-smi's total, CUDA's total where

@@ -116,7 +116,7 @@ class Context:
 
 
 def load_project(paths: list[Path], settings: Settings, compose_files: list[list[Path]] | None = None,
-                 cwd: Path | None = None) -> Project:
+                 cwd: Path | None = None, resolve_models: bool = True) -> Project:
     ctx = LoadContext(cwd=cwd or Path.cwd(), default_version=settings.vllm_version, release_for=_release_loader(),
                       env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None)
     found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files)
@@ -142,7 +142,8 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
 
         project.changed = changed_lines(settings.diff_base, cwd or Path.cwd())
     _resolve_releases(project)
-    _resolve_models(project)
+    if resolve_models:
+        _resolve_models(project)
     from vllm_lint.hardware.gpu import parse_inventory
 
     project.inventory = parse_inventory(settings.hardware, settings.source or "")
