@@ -181,7 +181,9 @@ def test_offline_uses_the_cache_then_the_snapshot(server, monkeypatch):
     bundled = snapshot_ids()
     if len(bundled) < 2:
         pytest.skip("the bundled snapshot has fewer than two models")
-    cached_id, snapshot_only = bundled[0], bundled[1]
+    served = [m for m in bundled if m in FIXTURE_IDS]  # the local hub serves the fixtures only
+    cached_id = served[0]
+    snapshot_only = next(m for m in bundled if m != cached_id)
     cached = ModelRequest(cached_id)
     resolve([cached], use_snapshot=False)
     server.stop()
