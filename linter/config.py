@@ -33,6 +33,7 @@ class Settings:
     env_file: list[str] = field(default_factory=list)
     hardware: str | dict[str, str] | None = None
     rules: dict[str, dict] = field(default_factory=dict)
+    projects: list[list[str]] = field(default_factory=list)  # groups of file globs (relative to root) run together
     diff_base: str | None = None  # only findings on lines changed since this git revision
     use_snapshot: bool = True  # the model metadata bundled in knowledge/models/
     root: Path = field(default_factory=Path.cwd)  # folder the config file lives in

@@ -119,28 +119,34 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
                  cwd: Path | None = None, resolve_models: bool = True) -> Project:
     ctx = LoadContext(cwd=cwd or Path.cwd(), default_version=settings.vllm_version, release_for=_release_loader(),
                       env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None)
-    found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files)
+    found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files, settings.projects)
     deployments: list[Deployment] = []
     for group in found.compose:
-        deployments += compose.load(group, ctx)
+        for d in compose.load(group, ctx):
+            d.host_group = found.project_of(group[0])  # the files compose runs together share one machine
+            deployments.append(d)
     for path in found.kubernetes:
         deployments += kubernetes.load(path, ctx)
     for path in found.scripts:
-        deployments += script.load(path, ctx)
+        for d in script.load(path, ctx):
+            d.host_group = found.project_of(path)  # scripts beside each other are alternatives, unless projects: joins them
+            deployments.append(d)
     for d in deployments:
         merge_config_file(d, ctx)
     referenced = {d.config_file for d in deployments if d.config_file}
     for path in found.vllm_configs:
-        if ctx.display(path) not in referenced:
+        if ctx.display(path) not in referenced and _mostly_vllm_options(path, ctx.release(settings.vllm_version)):
             deployments += vllm_config.load(path, ctx)
     for path, reason in found.problems:
         sf = ctx.source(path, "")
         sf.add("unreadable", f"cannot read: {reason}", Span.point(sf.path))
     project = Project(sorted(ctx.sources.values(), key=lambda f: f.path), deployments, settings)
+    project.notes.extend(_template_notes(found.templates, ctx))
     if settings.diff_base:
         from vllm_lint.sources.gitdiff import changed_lines
 
         project.changed = changed_lines(settings.diff_base, cwd or Path.cwd())
+    _note_runtime_values(project)
     _resolve_releases(project)
     if resolve_models:
         _resolve_models(project)
@@ -148,6 +154,55 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
 
     project.inventory = parse_inventory(settings.hardware, settings.source or "")
     return project
+
+
+def _note_runtime_values(project: Project) -> None:
+    """One note per launch whose words hold values known only at run time (shell or Kubernetes variables
+    from outside the tree, forwarded "$@"): the checks that needed them were skipped, not guessed."""
+    for d in project.deployments:
+        if d.runtime_values:
+            names = ", ".join(d.runtime_values[:6]) + (" ..." if len(d.runtime_values) > 6 else "")
+            project.notes.append(f"{d.path}:{d.span.line} {d.name}: set at run time, not checked: {names}")
+
+
+def _mostly_vllm_options(path: Path, release) -> bool:
+    """Whether a YAML file that no launch passes with ``--config`` is a vLLM config file on its own: most of
+    its top-level keys are options of the release (a worker's or another tool's settings are not)."""
+    if release is None:
+        return True
+    from vllm_lint.sources.source_file import UnreadableFile, read_text
+    from vllm_lint.sources.yamlnodes import YamlError, YMap, load_documents
+
+    try:
+        docs = load_documents(read_text(path), str(path))
+    except (UnreadableFile, YamlError):
+        return True  # the loader reports what is wrong with it
+    root = docs[0] if docs else None
+    if not isinstance(root, YMap):
+        return True
+    keys = [k for k, _ in root.items()]
+    known = 0
+    for key in keys:
+        flag = "--" + str(key).split(".", 1)[0].replace("_", "-")
+        option = release.option(flag)
+        known += option is not None and (flag in option.flags or flag in option.negatives)
+    return known * 2 > len(keys)
+
+
+def _template_notes(templates: list[tuple[Path, str]], ctx: LoadContext) -> list[str]:
+    """One note naming the templates set aside that mention vLLM (the others are not deployments of it)."""
+    named = []
+    for path, kind in templates:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")[:256 * 1024]
+        except OSError:
+            continue
+        if "vllm" in text.lower():
+            named.append(f"{ctx.display(path)} ({kind})")
+    if not named:
+        return []
+    return [f"skipped {len(named)} template(s) rendered before deployment, not read (no loader renders them yet): "
+            + ", ".join(named[:8]) + (f" and {len(named) - 8} more" if len(named) > 8 else "")]
 
 
 def _release_loader():
@@ -189,22 +244,43 @@ def _resolve_releases(project: Project) -> None:
 
 
 def model_request(d: Deployment):
-    """What to fetch for a launch's model: a Hub id (with --revision), or a local folder."""
+    """What to fetch for a launch's model: a Hub id (with --revision), or a local folder of this host.
+
+    A local model path is read only where it can be read: a folder that exists here (through the volume
+    that mounts it, or the script's own path). A path on the serving host (a script's absolute path, a
+    bind whose host folder is not here, a Kubernetes hostPath, a claim, a volume whose host side is an
+    unset variable) is unknown: None, and the model checks say they were skipped. ``"unmounted"`` for a
+    compose service of the official image with no volume at the path at all: vLLM will not find it."""
+    from vllm_lint.loaders.command import is_vllm_image
     from vllm_lint.models.request import ModelRequest
 
     model = d.model
     if not model or "$" in model or any(v.value is None for v in (d.model_arg.variables if d.model_arg else ())):
         return None
     revision = d.value("revision")
-    if model.startswith(("/", "./", "../", "~")):
+    if model.startswith(("/", "./", "../", "~")) or _is_windows_path(model):
         if d.kind in ("compose", "kubernetes"):
             host = d.host_path(model)
-            return ModelRequest(model, revision, host) if isinstance(host, Path) else ModelRequest(model, revision, None)
-        path = Path(model).expanduser()
-        if not path.is_absolute() and d.base_dir:
-            path = Path(d.base_dir) / path
-        return ModelRequest(model, revision, path)
+            if host is None:
+                return "unmounted" if d.kind == "compose" and is_vllm_image(d.image) else None
+            path = host if isinstance(host, Path) else None
+        else:
+            path = Path(model).expanduser()
+            if not path.is_absolute() and d.base_dir:
+                path = Path(d.base_dir) / path
+        return ModelRequest(model, revision, path) if path is not None and _is_dir(path) else None
     return ModelRequest(model, revision)
+
+
+def _is_windows_path(value: str) -> bool:
+    return len(value) > 2 and value[1] == ":" and value[0].isalpha() and value[2] in "/\\" or value.startswith("\\\\")
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
 
 
 def _resolve_models(project: Project) -> None:
@@ -218,8 +294,8 @@ def _resolve_models(project: Project) -> None:
         request = model_request(d)
         if request is None:
             continue
-        if request.model.startswith(("/", "./", "../", "~")) and request.local_dir is None:
-            project.models[id(d)] = ModelError("local-unmounted", f"{request.model} is a local path that no volume mounts "
+        if request == "unmounted":
+            project.models[id(d)] = ModelError("local-unmounted", f"{d.model} is a local path that no volume mounts "
                                                    "into the container")
             continue
         requests[id(d)] = request

@@ -71,3 +71,35 @@ def rule_by(code_or_name: str) -> Rule | None:
         if r.code.lower() == key.lower() or r.name == key:
             return r
     return None
+
+
+ASSUMED_RELEASE = "assumed: the image pins no release"
+
+
+@dataclass(frozen=True)
+class ReleaseBasis:
+    """The vLLM release a launch is judged against, as findings name it, and whether it is only assumed:
+    the image pins no release and none is configured (``vllm-version``), so the newest known stands in.
+    A finding whose only basis is that assumption says so (:attr:`text`) and is at most a warning
+    (:meth:`severity`)."""
+
+    name: str  # the release as messages name it: "0.10.1.1", "0.33.0"
+    assumed: bool
+
+    @property
+    def text(self) -> str:
+        """``vLLM 0.33.0 (assumed: the image pins no release)``, or ``vLLM 0.11.0``."""
+        return f"vLLM {self.name}" + (f" ({ASSUMED_RELEASE})" if self.assumed else "")
+
+    def severity(self, severity: str) -> str:
+        """``severity`` for a finding that holds only in the assumed release: error becomes warning."""
+        return "warning" if self.assumed and severity == "error" else severity
+
+
+def release_basis(ctx) -> ReleaseBasis | None:
+    """The :class:`ReleaseBasis` of the launch a rule checks (None without a release or a launch)."""
+    release, deployment = ctx.release, ctx.deployment
+    if release is None or deployment is None:
+        return None
+    assumed = deployment.version is None and not getattr(ctx.settings, "vllm_version", None)
+    return ReleaseBasis(getattr(release, "name", release.version), assumed)

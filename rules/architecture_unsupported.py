@@ -20,12 +20,21 @@ ran.
     command: ["--model", "Qwen/Qwen3-VL-32B-Instruct-FP8"]
 ```
 
+A release that the knowledge has no registry of (``v0.10.1.1``) is judged by the covered releases
+around it: where one serves the architecture and the other does not, it is not reported. The first
+release that serves an architecture is named only when the release before it is covered too;
+otherwise the message says "served in every release known from X". When the image pins no release,
+the newest known is assumed, and an architecture that only newer releases dropped is a warning that
+says so.
+
 ## Fix
-Pin a release that serves the architecture (the message names the first one).
+Pin a release that serves the architecture (the message names the first one known).
 """
 from packaging.version import Version
 
-from vllm_lint.vllm.support import architecture, in_range
+from vllm_lint.rule import release_basis
+from vllm_lint.vllm.release import first_release_known, known_at
+from vllm_lint.vllm.support import architecture, covered_releases, in_range
 
 CODE = "VLL305"
 NAME = "architecture-unsupported"
@@ -34,24 +43,51 @@ SEVERITY = "error"
 NEEDS = ("release", "model")
 
 
+def served(version: str, entry: dict) -> bool:
+    """Whether a covered release serves the architecture (every stretch of ``ranges`` when it came back)."""
+    stretches = entry.get("ranges") or [entry]
+    return any(in_range(version, stretch) for stretch in stretches)
+
+
 def check(deployment, ctx):
     meta = ctx.model
-    version = ctx.release.version
+    basis = release_basis(ctx)
+    covered = covered_releases()
     for name in meta.architectures:
         entry = architecture(name)
         if entry is None:
             continue
-        if in_range(version, entry):
-            continue
+        if known_at(basis.name, covered, lambda v: served(v, entry)) is not False:
+            continue  # served, or unknown: a release between two registries that disagree
         span = deployment.image_span or (deployment.model_arg.value_or_flag_span if deployment.model_arg else deployment.span)
         if deployment.version is None and deployment.model_arg is not None:
             span = deployment.model_arg.value_or_flag_span
-        assumed = "" if deployment.version else " (assumed: the image pins no release)"
-        if entry.get("until") and Version(version) >= Version(str(entry["until"])):
-            message = f"vLLM {version}{assumed} no longer serves {name} ({meta.model_id}): removed in {entry['until']}"
-            hint = f"pin a release before {entry['until']}"
-        else:
-            message = f"vLLM {version}{assumed} does not serve {name} ({meta.model_id}): first served in vLLM {entry['since']}"
-            hint = f"pin vLLM {entry['since']} or later"
+        severity = ctx.rule.severity
+        here = Version(basis.name)
+        stretches = entry.get("ranges") or [entry]
+        ended = [str(x["until"]) for x in stretches if x.get("until") and Version(str(x["until"])) <= here]
+        starts = [str(x["since"]) for x in stretches if Version(str(x["since"])) > here]
+        parts = []
+        if ended:
+            parts.append(_removed(max(ended, key=Version), covered))
+            severity = basis.severity(severity)  # older releases serve it: wrong only in the assumed one
+        if starts:
+            parts.append(_first(min(starts, key=Version), covered, again=bool(ended)))
+        verb = "no longer serves" if ended and not starts else "does not serve"
+        message = f"{basis.text} {verb} {name} ({meta.model_id}): {', '.join(parts)}"
+        hint = (f"pin vLLM {min(starts, key=Version)} or later" if starts else
+                f"pin a release before {max(ended, key=Version)}")
         yield ctx.finding(span, message + f"; it stops with \"Model architectures ['{name}'] are not supported for now\"",
-                          hint=hint)
+                          hint=hint, severity=severity)
+
+
+def _first(since: str, covered: list[str], again: bool = False) -> str:
+    if first_release_known(since, covered):
+        return f"served again from vLLM {since}" if again else f"first served in vLLM {since}"
+    return f"served {'again ' if again else ''}in every release known from {since}"
+
+
+def _removed(until: str, covered: list[str]) -> str:
+    if first_release_known(until, covered) or until not in covered or covered.index(until) == 0:
+        return f"removed in {until}"
+    return f"removed after {covered[covered.index(until) - 1]}, in no release known from {until}"

@@ -21,6 +21,8 @@ Use the replacement, or drop the option where it no longer has an effect.
 from vllm_lint.finding import Fix
 from vllm_lint.fixes.edits import remove_arg, rename_flag
 from vllm_lint.launch import launcher
+from vllm_lint.loaders.vllm_config import config_bool_words
+from vllm_lint.rule import release_basis
 
 CODE = "VLL203"
 NAME = "deprecated-option"
@@ -31,9 +33,13 @@ NEEDS = ("release",)
 
 def check(deployment, ctx):
     release = ctx.release
+    basis = release_basis(ctx)
     for arg in deployment.args:
         if arg.origin == "positional" or not arg.flag:
             continue
+        words = config_bool_words(arg, release)
+        if words == []:
+            continue  # `key: false` in a --config file: dropped before argparse, vLLM never sees it
         option = release.option("--" + arg.flag if arg.origin == "config" else arg.flag)
         if option is None or not option.deprecated:
             continue
@@ -48,5 +54,5 @@ def check(deployment, ctx):
             edits = remove_arg(arg, source) if source is not None else None
             fix = Fix(f"remove {arg.flag}", edits, safe=False) if edits else None
         hint = f"use {option.replacement}" if option.replacement else "remove it"
-        yield ctx.finding(arg.flag_span, f"{arg.flag} is deprecated in vLLM {release.version}: {option.deprecated}",
+        yield ctx.finding(arg.flag_span, f"{arg.flag} is deprecated in {basis.text}: {option.deprecated}",
                           hint=hint, fix=fix)

@@ -1,11 +1,15 @@
 """Two launches publish the same host port.
 
 ## What it does
-Collects the host side of every published port (compose ``ports:``) of the launches that run on one
-machine and reports each port published more than once on the same host address. Compose files in
-one folder (with their overrides) are taken to run on one machine, like the ``micro``/``mini``/
-``medium`` profiles of seed report 004; alternative profiles kept in separate folders are not
-compared with each other. Kubernetes schedules host ports itself and is not checked.
+Collects the host side of every published port (compose ``ports:``) of the launches of one project
+and reports each port published more than once on the same host address. A project is what compose
+runs together: one compose file with its ``compose.override.yaml``, a ``COMPOSE_FILE`` or
+``--compose-file`` list, the files a compose file includes (``include:``), or a group named by ``projects:``
+in the configuration (the ``micro``/``mini``/``medium`` profiles of seed report 004 are started side
+by side: ``projects: [["docker-compose-*-qwen3.yml"]]``). Compose files beside each other are
+otherwise alternatives (``docker-compose.yml`` and ``docker-compose.gpu.yml``, one file per model)
+and are not compared; neither are files whose services share a ``container_name``. Kubernetes
+schedules host ports itself and is not checked.
 
 ## Why is this bad?
 Only one process can bind a host port: the second service fails with "port is already allocated"
@@ -15,10 +19,10 @@ old port breaks the first one started.
 
 ## Example
 ```yaml
-# a.yml
-    ports: ["5002:8000"]
-# b.yml
-    ports: ["5002:8000"]
+# compose.yaml
+services:
+  chat:  {ports: ["5002:8000"], ...}
+  embed: {ports: ["5002:8000"], ...}
 ```
 
 ## Fix
@@ -40,6 +44,8 @@ def check(project, ctx):
             if not p.host:
                 continue
             ip, _, port = p.host.rpartition(":")
+            if not port or "$" in port:
+                continue  # an unset variable: the port is not known
             key = (d.host_group, ip or "0.0.0.0", port, p.protocol)
             if key in seen and seen[key][0] is not d:
                 first_d, first_p = seen[key]

@@ -1,11 +1,15 @@
 """Several launches on one GPU ask for more than all of its memory.
 
 ## What it does
-Places every launch that runs on one machine (compose files of one folder, scripts of one folder)
-on its host GPUs — ``device_ids``, ``NVIDIA_VISIBLE_DEVICES``, or ``CUDA_VISIBLE_DEVICES`` for
-scripts — and adds up their ``--gpu-memory-utilization`` (default 0.9) per GPU. Reports each GPU
-where the sum exceeds ``max-total`` (default 1.0). Launches whose GPUs are given only as a count
-are not placed.
+Places every launch of one project — what runs together on one machine: the services of one compose
+file with its ``compose.override.yaml``, of a ``COMPOSE_FILE`` or ``--compose-file`` list, of the
+files a compose file includes (``include:``), the launches of one script, or a group named by ``projects:`` in
+the configuration — on its host GPUs (``device_ids``, ``NVIDIA_VISIBLE_DEVICES``, or
+``CUDA_VISIBLE_DEVICES`` for scripts) and adds up their ``--gpu-memory-utilization`` (default 0.9)
+per GPU. Reports each GPU where the sum exceeds ``max-total`` (default 1.0). Launches whose GPUs are
+given only as a count, or by a variable that is not set, are not placed. Compose files or scripts
+beside each other are alternatives (one per model, one per variant) and are not added up; name the
+ones that do run side by side in ``projects:``.
 
 ## Why is this bad?
 Each vLLM instance takes its fraction of the *whole* card at start-up and checks that this much is
@@ -17,6 +21,7 @@ on GPU 2 (``device_ids: ['2']``) with ``GPU_MEMORY_UTILIZATION_MICRO=0.9`` and
 
 ## Example
 ```yaml
+# one compose file
 services:
   micro: {command: ["--gpu-memory-utilization", "0.9"], deploy: {resources: {reservations: {devices: [{driver: nvidia, device_ids: ["2"], capabilities: [gpu]}]}}}}
   mini:  {command: ["--gpu-memory-utilization", "0.9"], deploy: {resources: {reservations: {devices: [{driver: nvidia, device_ids: ["2"], capabilities: [gpu]}]}}}}
@@ -51,6 +56,8 @@ def check(project, ctx):
                 continue  # unreadable value: another rule reports it
             util = ctx.options["default-utilization"]
         for device in where.host_devices:
+            if not device.strip() or "$" in device:
+                continue  # an unset variable: the GPU is not known
             shares.setdefault((d.host_group, device), []).append((d, util, where))
     for (_, device), users in sorted(shares.items()):
         total = sum(u for _, u, _ in users)

@@ -19,6 +19,12 @@ report 000 had recommended ``replicate``, a value no release ever accepted.
       --mm-encoder-tp-mode replicate
 ```
 
+A ``--config`` file's booleans are checked as the release's loader passes them (``enforce_eager:
+false`` is dropped by most releases; 0.6.0 to 0.6.3 pass ``--enforce_eager False``, which argparse
+rejects). A release without a table of its own is not judged where the covered releases around it
+differ. When the image pins no release and an older release accepts the value, the finding is a
+warning that says the newest release was assumed.
+
 ## Fix
 Write JSON for JSON options (``--limit-mm-per-prompt '{"image":3,"video":0}'``) and one of the
 listed choices (``--mm-encoder-tp-mode weights``, the default). ``--fix`` rewrites the
@@ -30,6 +36,8 @@ import re
 
 from vllm_lint.finding import Fix
 from vllm_lint.fixes.edits import replace_value
+from vllm_lint.loaders.vllm_config import config_bool_words
+from vllm_lint.rule import release_basis
 
 CODE = "VLL202"
 NAME = "invalid-value"
@@ -59,20 +67,26 @@ def pairs_to_json(text):
 
 def check(deployment, ctx):
     release = ctx.release
+    basis = release_basis(ctx)
     for arg in deployment.args:
         if arg.origin == "positional" or not arg.flag:
             continue
         flag = "--" + arg.flag if arg.origin == "config" else arg.flag
+        words = config_bool_words(arg, release)
+        if words is not None:
+            if len(words) == 2:  # `key: false` passed as `--key False` (0.6.0 to 0.6.3)
+                yield from _config_bool(arg, words, release, basis, ctx)
+            continue
         option = release.option(flag)
         if option is None:
             continue  # unknown-option reports it
         value = arg.value
         if value is not None and ("$" in value and deployment.kind == "script" or any(v.value is None for v in arg.variables)):
             continue  # expanded at run time, or unset (unset-variable reports that)
-        if arg.negated or arg.origin == "config" and value is None:
+        if arg.negated:
             continue
         error = release.check_value(flag, value)
-        if error is None:
+        if error is None or _accepted_above(release, flag, value):
             continue
         fix = None
         if value is not None and option.is_json and arg.subkey is None:
@@ -96,4 +110,32 @@ def check(deployment, ctx):
         elif option.is_json:
             keys = f" (keys: {', '.join(option.json_keys)})" if option.json_keys else ""
             hint = f"{flag} takes JSON{keys}"
-        yield ctx.finding(arg.value_or_flag_span, f"vLLM {release.version} rejects it: {error}", hint=hint, fix=fix)
+        severity = ctx.rule.severity
+        if basis.assumed:
+            elsewhere = release.accepting_elsewhere(flag, value)
+            if elsewhere:  # wrong only in the assumed newest release
+                severity = basis.severity(severity)
+                hint = (hint + "; " if hint else "") + f"vLLM {elsewhere[-1]} accepts it: pin the release it was written for"
+        yield ctx.finding(arg.value_or_flag_span, f"{basis.text} rejects it: {error}", hint=hint, fix=fix,
+                          severity=severity)
+
+
+def _accepted_above(release, flag, value) -> bool:
+    """For a release without a table of its own: the next covered release accepts the value (unknown)."""
+    upper = release.upper_release()
+    return upper is not None and upper.option(flag) is not None and upper.check_value(flag, value) is None
+
+
+def _config_bool(arg, words, release, basis, ctx):
+    """A YAML boolean that the release's --config loader passes with a value (``--key False``)."""
+    if release.option(words[0]) is None:
+        return  # unknown-option reports it
+    error = release.check_value(words[0], words[1])
+    if error is None or _accepted_above(release, words[0], words[1]):
+        return
+    yield ctx.finding(arg.value_or_flag_span,
+                      f"{basis.text} rejects it: {error} (its --config loader passes `{arg.flag}: "
+                      f"{arg.words[0].value if arg.words else words[1].lower()}` as {words[0]} {words[1]})",
+                      hint=("remove the key" if arg.negated else
+                            f"give {words[0]} on the command line instead") +
+                      "; vLLM 0.6.4 and later pass a true boolean as the bare flag and drop a false one")

@@ -5,8 +5,10 @@ Compares ``--tensor-parallel-size`` × ``--pipeline-parallel-size`` (× ``--data
 with the GPUs the container gets: compose ``device_ids``/``count``, ``NVIDIA_VISIBLE_DEVICES``,
 ``CUDA_VISIBLE_DEVICES``, or Kubernetes ``nvidia.com/gpu``. More workers than GPUs is an error
 (vLLM waits for GPUs that never come, or fails to place workers); fewer is a warning (GPUs
-reserved and left idle). Multi-node launches (``--nnodes``, Ray, LeaderWorkerSet workers) are not
-checked.
+reserved and left idle). A LeaderWorkerSet group has its pods' GPUs together (``size`` × the GPUs
+of one pod); with ``--data-parallel-size-local`` a pod runs only its local data-parallel ranks.
+Launches spread by ``--nnodes`` or Ray, and sizes set at run time (a variable from outside the
+tree), are not checked.
 
 ## Why is this bad?
 Seed report 004 runs the ``medium`` profile with ``--tensor-parallel-size=2`` on
@@ -39,13 +41,22 @@ def check(deployment, ctx):
         return
     if where.visible is not None and usable < len(where.visible):
         return  # CUDA_VISIBLE_DEVICES names devices the container does not have: cuda-visible-devices-index says so
+    sizes_given = ("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size", "data-parallel-size-local")
+    if any(deployment.unknown(name) for name in sizes_given):
+        return
     tp, pp = deployment.tensor_parallel, deployment.pipeline_parallel
     dp = deployment.number("data-parallel-size", int) or 1
+    local = deployment.number("data-parallel-size-local", int)
+    if local:  # this pod runs its local ranks; the others run elsewhere
+        dp = local
     workers = tp * pp * dp
+    if deployment.group_size > 1:
+        usable *= deployment.group_size
     arg = deployment.arg("tensor-parallel-size") or deployment.arg("pipeline-parallel-size")
     span = arg.value_or_flag_span if arg is not None else (where.visible_span or where.span)
-    sizes = f"tensor {tp} × pipeline {pp}" + (f" × data {dp}" if dp > 1 else "")
-    given = f"{usable} GPU{'s' if usable != 1 else ''} ({where.how or 'CUDA_VISIBLE_DEVICES'})"
+    sizes = f"tensor {tp} × pipeline {pp}" + (f" × data {dp}" + (" (local)" if local else "") if dp > 1 else "")
+    given = f"{usable} GPU{'s' if usable != 1 else ''} ({where.how or 'CUDA_VISIBLE_DEVICES'}"
+    given += f" × {deployment.group_size} pods of the group)" if deployment.group_size > 1 else ")"
     if workers > usable:
         yield ctx.finding(span, f"{sizes} parallel needs {workers} GPUs, but the launch is given {given}",
                           hint=f"give it {workers} GPUs or lower the parallel sizes", related=[where.span] if where.span else [])

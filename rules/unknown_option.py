@@ -20,6 +20,11 @@ breaks on the next image upgrade. ``--swap-space`` and ``--rope-scaling`` went t
     command: ["--model", "Qwen/Qwen3-8B", "--enable-reasoning", "--reasoning-parser", "qwen3"]
 ```
 
+A release that has no option table of its own (``v0.6.1``, ``v0.10.1.1``) is read with the covered
+releases around it: an option that one of them has and the other lacks is not judged. When the image
+pins no release, the newest known is assumed: an option that only newer releases dropped is then a
+warning that says so, while one that no release ever had stays an error.
+
 ## Fix
 Remove the option or use what replaced it (the message says which, from the release tables). A
 renamed option is fixed by ``--fix``, and ``--rope-scaling``/``--rope_scaling`` in releases that
@@ -29,6 +34,8 @@ model's config the same way.
 from vllm_lint.finding import Fix
 from vllm_lint.fixes.edits import rename_flag, replace_arg
 from vllm_lint.launch import launcher
+from vllm_lint.loaders.vllm_config import config_bool_words
+from vllm_lint.rule import release_basis
 
 CODE = "VLL201"
 NAME = "unknown-option"
@@ -46,7 +53,7 @@ def written_flag(arg):
 
 def check(deployment, ctx):
     release = ctx.release
-    assumed = "" if deployment.version else " (assumed: the image pins no release)"
+    basis = release_basis(ctx)
     for arg in deployment.args:
         if arg.origin == "positional":
             if arg.name == "":
@@ -57,13 +64,20 @@ def check(deployment, ctx):
         if arg.name == "model" and arg.origin == "command":
             yield from _model_flag(deployment, arg, release, ctx)
             continue
-        if release.option(flag) is not None:
-            continue
+        words = config_bool_words(arg, release)
+        if words is not None:  # `key: true/false` in a --config file: what the release's loader passes
+            if not words:
+                continue  # `key: false` is dropped before argparse: vLLM never sees it
+            flag = words[0]
+        if release.accepts(flag) is not False:
+            continue  # the release has it, or (no table of its own) the releases around it differ
         history = release.history(flag)
         suggestions = release.suggest(flag)
-        message = f"{flag} is not an option of vLLM {release.version}{assumed}"
+        message = f"{flag} is not an option of {basis.text}"
         if history:
             message += f": {history}"
+        # an option that another release has is wrong only in the assumed release; none ever had: wrong anywhere
+        severity = basis.severity(ctx.rule.severity) if history else ctx.rule.severity
         fix = None
         renamed = getattr(release, "renamed_to", lambda f: None)(flag)
         if renamed and arg.origin != "config":
@@ -75,7 +89,9 @@ def check(deployment, ctx):
             fix = Fix("move the rope scaling into --hf-overrides", edits) if edits else None
             history = (history + "; " if history else "") + "rope scaling now goes through --hf-overrides"
         hint = f"did you mean {' or '.join(suggestions[:3])}?" if suggestions else "remove it"
-        yield ctx.finding(arg.flag_span, message, hint=hint, fix=fix)
+        if basis.assumed and history and severity != ctx.rule.severity:
+            hint += "; or pin the vLLM release the launch was written for"
+        yield ctx.finding(arg.flag_span, message, hint=hint, fix=fix, severity=severity)
 
 
 def _model_flag(deployment, arg, release, ctx):
@@ -86,5 +102,5 @@ def _model_flag(deployment, arg, release, ctx):
     rule = launcher.model_flag(release.version)
     if rule is None or rule["behaviour"] != "word-rejected" or arg.inline:
         return
-    yield ctx.finding(arg.flag_span, f"vllm serve {release.version} refuses --model: \"{rule['message']}\"",
+    yield ctx.finding(arg.flag_span, f"vllm serve {release.name} refuses --model: \"{rule['message']}\"",
                       hint=f"pass the model first, without --model: vllm serve {arg.value} ...")

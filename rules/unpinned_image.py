@@ -29,8 +29,8 @@ OPTIONS = {"floating-tags": ["latest", "nightly", "main", "dev"]}
 
 def check(deployment, ctx):
     image = deployment.image
-    if not image or deployment.image_span is None or "@" in image:
-        return
+    if not image or deployment.image_span is None or "@" in image or "$" in image or "{{" in image:
+        return  # a digest; or a template (${IMAGE}, {{ .Values.image }}) whose tag is chosen elsewhere
     last = image.rsplit("/", 1)[-1]
     tag = last.split(":", 1)[1] if ":" in last else None
     if tag is None:

@@ -155,8 +155,15 @@ def _on_gpu(name, device, util):
             f'    command: ["--model", "m", "--gpu-memory-utilization", "{util}"]\n' + gpus([device]))
 
 
+def _one_project(tmp_path):
+    from vllm_lint.config import Settings  # files beside each other are alternatives unless projects: joins them
+
+    return Settings(root=tmp_path, offline=True, projects=[["p/*.yml"]])
+
+
 def test_two_services_on_one_gpu(tmp_path):
-    result = lint(tmp_path, {"p/micro.yml": _on_gpu("micro", "2", "0.9"), "p/mini.yml": _on_gpu("mini", "2", "0.9")}, select=["VLL404"])
+    result = lint(tmp_path, {"p/micro.yml": _on_gpu("micro", "2", "0.9"), "p/mini.yml": _on_gpu("mini", "2", "0.9")}, select=["VLL404"],
+                  settings=_one_project(tmp_path))
     [f] = result.findings
     assert "1.80" in f.message and f.deployment == "mini"
 
@@ -170,7 +177,7 @@ def test_split_gpu_or_separate_gpus(tmp_path):
 
 def test_many_launches_on_one_gpu_are_counted_not_listed(tmp_path):
     files = {f"p/s{i}.yml": _on_gpu(f"s{i}", "0", "0.3") for i in range(7)}
-    result = lint(tmp_path, files, select=["VLL404"])
+    result = lint(tmp_path, files, select=["VLL404"], settings=_one_project(tmp_path))
     assert len(result.findings) == 6  # every launch after the first
     message = result.findings[0].message
     assert "shared by 7 launches" in message and "+ 3 more = 2.10" in message

@@ -62,8 +62,11 @@ def test_port_mismatch_quiet_when_consistent(tmp_path):
 
 
 # VLL104 duplicate-host-port
-def test_duplicate_host_port_fires_in_one_folder(tmp_path):
-    result = lint(tmp_path, {"p/a.yml": compose(), "p/b.yml": compose().replace("llm:", "other:")})
+def test_duplicate_host_port_fires_in_one_project(tmp_path):
+    from vllm_lint.config import Settings  # files beside each other are alternatives unless projects: joins them
+
+    result = lint(tmp_path, {"p/a.yml": compose(), "p/b.yml": compose().replace("llm:", "other:")},
+                  settings=Settings(root=tmp_path, offline=True, projects=[["p/*.yml"]]))
     [f] = only(result, "VLL104")
     assert "5000" in f.message
 

@@ -16,6 +16,8 @@ from vllm_lint.sources.span import Span
 
 #: Modules whose ``python -m`` starts vLLM's OpenAI-compatible server.
 SERVER_MODULES = ("vllm.entrypoints.openai.api_server",)
+#: vLLM's older demo server (``/generate``, no OpenAI API): its own arguments are the engine's, as ``vllm serve``'s.
+LEGACY_MODULES = ("vllm.entrypoints.api_server",)
 
 _NUMBER = re.compile(r"-\d")
 
@@ -28,6 +30,8 @@ def find_launch(words: list[Word]) -> tuple[str, list[Word]] | None:
             return "vllm serve", words[i + 2 :]
         if w.value == "-m" and i + 1 < len(words) and words[i + 1].value in SERVER_MODULES:
             return "api_server", words[i + 2 :]
+        if w.value == "-m" and i + 1 < len(words) and words[i + 1].value in LEGACY_MODULES:
+            return "legacy api_server", words[i + 2 :]
     return None
 
 
@@ -49,6 +53,9 @@ def parse(words: list[Word], launcher: str, release=None) -> list[Arg]:
         w = words[i]
         v = w.value
         if v == "--":
+            i += 1
+            continue
+        if w.forwarded:  # "$@", "${ARGS[@]}": arguments given at run time, none of them known here
             i += 1
             continue
         if not _looks_like_flag(v):

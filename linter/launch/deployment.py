@@ -13,8 +13,9 @@ class VarUse:
 
     name: str
     span: Span  # where ``${NAME}`` is written
-    value: str | None  # None when unset
+    value: str | None  # None when unset (compose) or not known before run time (shell, Kubernetes)
     defined_at: Span | None = None  # the line of the .env file that defines it, when it comes from one
+    kind: str = "compose"  # "compose" (interpolated by compose: unset means empty), "shell" or "kubernetes"
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Word:
     # string), "json" (the inside of a JSON string); "" when the span cannot be rewritten exactly.
     quoting: str = ""
     item_span: Span | None = None  # the whole list item the word is, for list-form commands
+    forwarded: bool = False  # "$@", "${ARGS[@]}", an unquoted unknown $VAR: any number of arguments, unknown
 
 
 @dataclass
@@ -133,6 +135,8 @@ class Deployment:
     base_dir: str | None = None  # folder that relative host paths (volumes, env files) are relative to
     host_group: str | None = None  # launches with the same group share one machine (GPUs, host ports)
     depends_on_files: list[str] = field(default_factory=list)  # .env, env_file, --config ...
+    group_size: int = 1  # pods of a multi-node group (LeaderWorkerSet size): GPUs per pod x group_size in all
+    runtime_values: list[str] = field(default_factory=list)  # variables and forwarded words known only at run time
 
     def host_path(self, container_path: str):
         """The host path that a volume mounts at ``container_path``, or None when no volume does.
@@ -190,6 +194,12 @@ class Deployment:
         if a.negated:
             return False
         return a.value is None or a.value.strip().lower() not in ("false", "0", "no")
+
+    def unknown(self, name: str) -> bool:
+        """Whether the argument is given but its value is known only at run time (a shell or Kubernetes
+        variable from outside the tree): checks that need it skip it rather than guess."""
+        a = self.arg(name)
+        return a is not None and any(v.value is None and v.kind != "compose" for v in a.variables)
 
     def number(self, name: str, kind=float):
         v = self.value(name)

@@ -38,6 +38,8 @@ def attach_args(deployment: Deployment, words: list[Word], launcher: str, contex
     deployment.launcher = launcher
     release = context.release(deployment.version) if context is not None else None
     deployment.args.extend(argparsing.parse(words, "vllm serve" if launcher in ("vllm serve", "image entrypoint") else launcher, release))
+    for name in dict.fromkeys(u.name for w in words for u in w.variables if u.value is None and u.kind != "compose"):
+        deployment.runtime_values.append(name)
 
 
 def split_launch(entry_words: list[Word], command_words: list[Word], image: str | None):

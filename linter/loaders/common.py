@@ -104,14 +104,16 @@ def interpolate_scalar(node: YScalar, source: SourceFile, env: Environment,
     return result.value, tuple(uses)
 
 
-def scalar_words(node: YScalar, source: SourceFile, env: Environment, *, split: bool, script: bool = False) -> list[list[Word]]:
+def scalar_words(node: YScalar, source: SourceFile, env: Environment | None, *, split: bool,
+                 script: bool = False) -> list[list[Word]]:
     """The words of a scalar: one word (list-form commands) or shell-split (string commands).
 
     Splitting works on the text as written (before interpolation) so that each word keeps the exact
-    position of its source; each word is then interpolated as compose would.
+    position of its source; each word is then interpolated as compose would. ``env`` None: no
+    interpolation (Kubernetes, where ``$VAR`` belongs to the container's shell).
     """
     if not split:
-        value, uses = (node.value, ()) if "$" not in node.raw_value else interpolate_scalar(node, source, env)
+        value, uses = (node.value, ()) if env is None or "$" not in node.raw_value else interpolate_scalar(node, source, env)
         span = node.span
         raw = ""
         quoting = ""
@@ -147,7 +149,7 @@ def scalar_words(node: YScalar, source: SourceFile, env: Environment, *, split: 
                 exact = True
             else:
                 span, region, exact = node.span, None, False
-            if "$" in token:
+            if "$" in token and env is not None:
                 interpolated, uses = interpolate_scalar(node, source, env, raw=token, region=region)
                 try:
                     parts = shellwords.split(interpolated)[0]
@@ -164,8 +166,8 @@ def scalar_words(node: YScalar, source: SourceFile, env: Environment, *, split: 
     return result
 
 
-def sequence_words(node: YNode | None, source: SourceFile, env: Environment) -> list[Word]:
-    """Words of a compose/k8s command given as a list or as a string."""
+def sequence_words(node: YNode | None, source: SourceFile, env: Environment | None) -> list[Word]:
+    """Words of a compose/k8s command given as a list or as a string (``env`` None: not interpolated)."""
     if node is None:
         return []
     if isinstance(node, YSeq):
@@ -209,11 +211,15 @@ def shell_c_commands(words: list[Word], source: SourceFile) -> list[list[Word]]:
                     token = script.value[sw.start:sw.end]
                     at = source.text.find(token, cursor, end) if end > start else -1
                     if at >= 0:
-                        located.append(Word(sw.value, source.span(at, at + len(token)), token, script.variables, True,
+                        uses = tuple(u for u in script.variables
+                                     if u.span.start is not None and at <= u.span.start < at + len(token))
+                        located.append(Word(sw.value, source.span(at, at + len(token)), token, uses, True,
                                             ""))  # inside sh -c: two levels of quoting, not rewritten
                         cursor = at + len(token)
-                    else:
-                        located.append(Word(sw.value, script.span, "", script.variables, False))
+                    else:  # interpolated text: the variables whose value this word holds
+                        uses = tuple(u for u in script.variables if u.value and u.value in sw.value
+                                     or not u.value and not sw.value)
+                        located.append(Word(sw.value, script.span, "", uses, False))
                 result.append(located)
             return result
     return []

@@ -94,6 +94,7 @@ def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
         service = _extends(service, name, services, sf, ctx, env, uses, 0)
         d = _deployment(name, service, service_keys[name], sf, env, ctx, base_dir)
         if d is not None:
+            d.host_group = _host_group(str(files[0]))
             d.depends_on_files.extend(env.files)
             deployments.append(d)
     return deployments
@@ -195,9 +196,11 @@ def _extends(service: YMap, name: str, services: dict, sf: SourceFile, ctx: Load
 
 
 @lru_cache(maxsize=1024)
-def _host_group(base_dir: str) -> str:
-    """Launches of one project folder share a machine: its resolved path names the group."""
-    return str(Path(base_dir).resolve())
+def _host_group(first_file: str) -> str:
+    """The launches of one compose project (the files merged) share a machine: its first file names it.
+    Files beside it are alternatives; the engine joins projects that ``include:`` each other or that the
+    configuration's ``projects:`` groups."""
+    return str(Path(first_file).resolve())
 
 
 def _scalar(node: YNode | None) -> YScalar | None:
@@ -226,7 +229,7 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
         return None
     launcher, words = launch
     d = Deployment(sf.path, "compose", name, key.span, image=image, image_span=image_node.span if image_node else None,
-                   base_dir=str(base_dir), host_group=_host_group(str(base_dir)))
+                   base_dir=str(base_dir))
     version = version_from_image(image)
     if version:
         d.version, d.version_source = version, f"image tag {image}"

@@ -8,19 +8,17 @@ container that starts vLLM: ``command`` + ``args`` (``$(VAR)`` expanded from the
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
 from vllm_lint.loaders.command import attach_args, split_launch, version_from_image
-from vllm_lint.loaders.common import Environment, sequence_words, shell_c_commands
+from vllm_lint.loaders.common import sequence_words, shell_c_commands
+from vllm_lint.loaders.shell_vars import resolve_script, resolve_words
 from vllm_lint.loaders.context import LoadContext
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
 
-_K8S_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
-_NO_ENV = Environment(process={})
 
 
 def _get(node: YNode | None, *keys: str) -> YNode | None:
@@ -70,6 +68,7 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
         sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
         return []
     deployments = []
+    objects = _config_objects(path, docs, ctx)
     for doc in docs:
         if not isinstance(doc, YMap):
             continue
@@ -85,8 +84,9 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
                 for c in containers.items:
                     if not isinstance(c, YMap):
                         continue
-                    d = _container(c, doc, base, label, sf, ctx, volumes)
+                    d = _container(c, doc, base, label, sf, ctx, volumes, objects)
                     if d is not None:
+                        d.group_size = _group_size(doc)
                         _gpu_product(d, spec)
                         deployments.append(d)
     return deployments
@@ -120,36 +120,17 @@ def _gpu_product(d: Deployment, spec: YMap) -> None:
             return
 
 
-def _expand_k8s(words: list[Word], env: dict[str, EnvVar]) -> list[Word]:
-    out = []
-    for w in words:
-        if "$(" in w.value:
-            value = _K8S_VAR.sub(lambda m: env[m.group(1)].value or "" if m.group(1) in env and env[m.group(1)].value is not None else m.group(0), w.value)
-            value = value.replace("$$(", "$(")
-            out.append(Word(value, w.span, "", w.variables, False))
-        else:
-            out.append(w)
-    return out
-
-
-def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, pod_volumes) -> Deployment | None:
+def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, pod_volumes,
+               objects: dict) -> Deployment | None:
     image_node = c.get("image")
     image = image_node.value if isinstance(image_node, YScalar) else None
-    env: dict[str, EnvVar] = {}
-    env_node = c.get("env")
-    if isinstance(env_node, YSeq):
-        for item in env_node.items:
-            if not isinstance(item, YMap) or not isinstance(item.get("name"), YScalar):
-                continue
-            name = item.get("name").value
-            value = item.get("value")
-            env[name] = EnvVar(name, value.value if isinstance(value, YScalar) and not value.is_null else None,
-                               item.span, from_secret=item.get("valueFrom") is not None)
-    command = _expand_k8s(sequence_words(c.get("command"), sf, _NO_ENV), env)
-    args = _expand_k8s(sequence_words(c.get("args"), sf, _NO_ENV), env)
+    env = _env(c, objects)
+    values = {name: var.value for name, var in env.items()}
+    command = resolve_words(sequence_words(c.get("command"), sf, None), values.get, kind="kubernetes")
+    args = resolve_words(sequence_words(c.get("args"), sf, None), values.get, kind="kubernetes")
     launch = split_launch(command, args, image)
     if launch is None:
-        for inner in shell_c_commands(command + args, sf):
+        for inner in resolve_script(shell_c_commands(command + args, sf), values):
             launch = split_launch([], inner, None)
             if launch:
                 break
@@ -199,3 +180,94 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
                 d.volumes.append(Volume(source, mp.value, m.span, kind))
     attach_args(d, launch[1], launch[0], ctx)
     return d
+
+
+def _env(c: YMap, objects: dict) -> dict[str, EnvVar]:
+    """The container's ``env``: ``value``, or ``valueFrom`` a ConfigMap / Secret key defined in the same file or
+    folder (by name and key); a value from anything else (``fieldRef``, a cluster object not in the tree) is
+    unknown (None), never empty. ``envFrom`` whole ConfigMaps/Secrets of the tree are read too."""
+    env: dict[str, EnvVar] = {}
+    env_from = c.get("envFrom")
+    if isinstance(env_from, YSeq):
+        for item in env_from.items:
+            for kind, ref in (("ConfigMap", _get(item, "configMapRef", "name")), ("Secret", _get(item, "secretRef", "name"))):
+                if isinstance(ref, YScalar):
+                    prefix = _get(item, "prefix")
+                    for key, value in objects.get((kind, ref.value), {}).items():
+                        name = (prefix.value if isinstance(prefix, YScalar) else "") + key
+                        env[name] = EnvVar(name, value, item.span, from_secret=kind == "Secret")
+    env_node = c.get("env")
+    if isinstance(env_node, YSeq):
+        for item in env_node.items:
+            if not isinstance(item, YMap) or not isinstance(item.get("name"), YScalar):
+                continue
+            name = str(item.get("name").value)
+            value = item.get("value")
+            source = item.get("valueFrom")
+            resolved = str(value.value) if isinstance(value, YScalar) and not value.is_null else None
+            if isinstance(value, YScalar) and resolved and "$(" in resolved:  # $(OTHER) of an earlier variable
+                known = {k: v.value for k, v in env.items()}
+                resolved = resolve_words([Word(resolved, value.span)], known.get, kind="kubernetes")[0]
+                resolved = None if any(u.value is None for u in resolved.variables) else resolved.value
+            if isinstance(source, YMap):
+                for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+                    ref = source.get(key)
+                    ref_name, ref_key = _get(ref, "name"), _get(ref, "key")
+                    if isinstance(ref_name, YScalar) and isinstance(ref_key, YScalar):
+                        resolved = objects.get((kind, ref_name.value), {}).get(str(ref_key.value))
+            env[name] = EnvVar(name, resolved, item.span, from_secret=isinstance(source, YMap) and source.get("secretKeyRef") is not None)
+    return env
+
+
+def _config_objects(path: Path, docs: list, ctx: LoadContext) -> dict[tuple[str, str], dict[str, str]]:
+    """ConfigMaps and Secrets (kind, name) -> data, from this file and the other manifests of its folder."""
+    folder = path.resolve().parent
+    cache = ctx.__dict__.setdefault("_kube_config_objects", {})
+    if folder not in cache:
+        found: dict[tuple[str, str], dict[str, str]] = {}
+        for other in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if other.suffix.lower() not in (".yaml", ".yml") or not other.is_file():
+                continue
+            try:
+                found.update(_objects_of(load_documents(read_text(other), str(other))))
+            except (UnreadableFile, YamlError, OSError):
+                continue
+        cache[folder] = found
+    return {**cache[folder], **_objects_of(docs)}
+
+
+def _objects_of(docs: list) -> dict[tuple[str, str], dict[str, str]]:
+    import base64
+    import binascii
+
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for doc in docs:
+        kind, name = _get(doc, "kind"), _get(doc, "metadata", "name")
+        if not (isinstance(kind, YScalar) and kind.value in ("ConfigMap", "Secret") and isinstance(name, YScalar)):
+            continue
+        data: dict[str, str] = {}
+        for key in ("data", "stringData"):
+            section = _get(doc, key)
+            if not isinstance(section, YMap):
+                continue
+            for k, v in section.items():
+                if not isinstance(v, YScalar) or v.is_null:
+                    continue
+                value = str(v.value)
+                if kind.value == "Secret" and key == "data":
+                    try:
+                        value = base64.b64decode(value, validate=True).decode("utf-8")
+                    except (binascii.Error, UnicodeDecodeError, ValueError):
+                        continue
+                data[str(k)] = value
+        out[(kind.value, str(name.value))] = data
+    return out
+
+
+def _group_size(doc: YMap) -> int:
+    """Pods of one LeaderWorkerSet group (``spec.leaderWorkerTemplate.size``: the leader and its workers)."""
+    size = _get(doc, "spec", "leaderWorkerTemplate", "size")
+    try:
+        return max(1, int(size.value)) if isinstance(size, YScalar) else 1
+    except (TypeError, ValueError):
+        return 1

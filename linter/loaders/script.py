@@ -9,6 +9,7 @@ from pathlib import Path
 from vllm_lint.launch.deployment import Deployment, EnvVar, Word
 from vllm_lint.loaders.command import attach_args, split_launch, version_from_image, version_from_pip
 from vllm_lint.loaders.context import LoadContext
+from vllm_lint.loaders.shell_vars import resolve_script
 from vllm_lint.sources import shellwords
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
@@ -58,7 +59,7 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
                                   "json" if at >= 0 else ""))
             commands.append(words)
     deployments = []
-    for words in commands:
+    for words in resolve_script(commands):
         launch = split_launch([], words, None)
         if launch is None:
             continue

@@ -7,6 +7,10 @@ import math
 from vllm_lint.memory.inputs import Launch
 from vllm_lint.memory.shapes import Shapes
 from vllm_lint.memory.weights import model_dtype_bytes
+from vllm_lint.vllm.context_length import derived_max_len
+
+#: What vLLM assumes when config.json has none of the length keys (``_get_and_verify_max_len``, 0.6.0 to 0.33.0).
+DEFAULT_MAX_LEN = 2048
 
 
 def kv_bytes_per_token(meta, s: Shapes, launch: Launch, max_model_len: int) -> tuple[int, str]:
@@ -31,16 +35,15 @@ def kv_bytes_per_token(meta, s: Shapes, launch: Launch, max_model_len: int) -> t
         return int(per_layer * effective), note
     return int(per_layer * layers), note
 
+
 def max_len_of(meta, launch: Launch) -> tuple[int, str | None]:
-    """The max_model_len vLLM will use: the flag, else the model's (derived_max_model_len: the native
-    context, times the rope scaling factor where one is configured)."""
+    """The max_model_len vLLM will use: the flag, else the model's own length as vLLM derives it
+    (``context_length.derived_max_len``: for YaRN, ``original_max_position_embeddings`` × factor, not
+    ``max_position_embeddings`` × factor), else vLLM's default of 2048 when config.json has no length key."""
     if launch.max_model_len:
         return launch.max_model_len, None
-    native = int(meta.get("max_position_embeddings") or 0)
-    rope = meta.get("rope_scaling") or {}
-    factor = 1.0
-    if isinstance(rope, dict) and rope.get("rope_type", rope.get("type")) not in (None, "default", "mrope"):
-        factor = float(rope.get("factor") or 1)
-    length = int(native * factor) if native else 4096
+    length, _ = derived_max_len(meta)
+    if length is None:
+        return DEFAULT_MAX_LEN, (f"--max-model-len not given and config.json has no length key: vLLM assumes "
+                                 f"{DEFAULT_MAX_LEN}")
     return length, f"--max-model-len not given: vLLM uses the model's {length}"
-

@@ -1,5 +1,13 @@
 """Which files to lint: walk the paths given, pick compose, Kubernetes, vLLM ``--config`` and script
-files by name and content, honour excludes, never follow a symlink loop."""
+files by name and content, honour excludes, never follow a symlink loop; group them into the projects
+that run together, and set templates aside (Helm, ``.tpl``, envsubst: rendered at deploy time).
+
+Projects (what the cross-launch rules compare: one machine's GPUs and host ports): only files that
+compose would run together are one project: a compose file with its ``compose.override.yaml``, the
+``COMPOSE_FILE`` list of the ``.env`` beside them, an explicit ``--compose-file`` list, the files a
+compose file includes (``include:``), and the groups named by ``projects:`` in the configuration. Other compose
+files beside each other (``docker-compose.yml`` and ``docker-compose.gpu.yml``, one file per model)
+are alternatives: each is its own project. So is each script."""
 from __future__ import annotations
 
 import fnmatch
@@ -13,11 +21,26 @@ SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".dockerfile", ".containerfile")
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
                 ".pytest_cache", ".ruff_cache", "site-packages"}
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+#: Templates rendered before deployment (envsubst, Jinja, Go/Helm): not read until a loader renders them.
+TEMPLATE_SUFFIXES = (".tpl", ".tmpl")
+YAML_TEMPLATE_SUFFIXES = tuple(y + t for y in YAML_SUFFIXES for t in (".j2", ".jinja", ".jinja2", ".template", ".in", ".envsubst"))
+#: Keys of a compose service; a ``services:`` whose entries have none of them is another tool's.
+COMPOSE_SERVICE_KEYS = {"image", "build", "command", "entrypoint", "environment", "env_file", "ports", "volumes",
+                        "deploy", "extends", "container_name", "restart", "networks", "depends_on", "healthcheck",
+                        "runtime", "gpus", "ipc", "shm_size", "profiles", "labels", "expose", "devices", "working_dir",
+                        "user", "ulimits", "logging", "platform", "privileged", "cap_add", "hostname", "network_mode",
+                        "volumes_from", "secrets", "configs", "tmpfs", "init", "stop_signal", "pull_policy"}
 OVERRIDE_NAMES = {"compose.yaml": "compose.override.yaml", "compose.yml": "compose.override.yml",
                   "docker-compose.yaml": "docker-compose.override.yaml",
                   "docker-compose.yml": "docker-compose.override.yml"}
 
 _COMPOSE = re.compile(r"^services\s*:", re.M)
+_INCLUDE = re.compile(r"^include\s*:", re.M)
+_COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][^/]*)?\.ya?ml$|\.compose\.ya?ml$")
+_CONTAINER_NAME = re.compile(r"^\s+container_name\s*:\s*['\"]?([^'\"#\s]+)", re.M)
+#: Go template actions only Helm (or another Go-template renderer) gives meaning to; Jinja chat
+#: templates inside a ConfigMap (``{{- bos_token }}``) are not among them.
+_HELM = re.compile(r"\{\{-?\s*(?:[^}]*\.(?:Values|Release|Chart|Capabilities|Files|Template)\b|(?:include|template|define|toYaml|tpl|if|range|with)\s)")
 _K8S = re.compile(r"^apiVersion\s*:", re.M)
 _K8S_KIND = re.compile(r"^kind\s*:", re.M)
 _LAUNCH = re.compile(r"\bvllm\s+serve\b|vllm\.entrypoints\.openai\.api_server")
@@ -33,6 +56,13 @@ class Found:
     scripts: list[Path] = field(default_factory=list)
     vllm_configs: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, str]] = field(default_factory=list)  # paths that cannot be walked/read
+    templates: list[tuple[Path, str]] = field(default_factory=list)  # (file, kind) set aside, not read
+    projects: dict[Path, str] = field(default_factory=dict)  # resolved compose/script file -> its project
+
+    def project_of(self, path: Path) -> str:
+        """The project (one machine: GPUs, host ports) that the launches of ``path`` belong to."""
+        real = path.resolve()
+        return self.projects.get(real, str(real))
 
 
 class Excluder:
@@ -79,12 +109,68 @@ def glob_match(path: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern)
 
 
+def template_kind(path: Path, head: str) -> str | None:
+    """What renders ``path`` before it is deployed (``"Helm template"``, ``"envsubst template"`` ...),
+    or None for a file that is deployed as it is."""
+    name = path.name.lower()
+    if name.endswith(TEMPLATE_SUFFIXES + YAML_TEMPLATE_SUFFIXES):
+        if "{{" in head:
+            return "Helm template" if _HELM.search(head) else "template"
+        return "envsubst template" if re.search(r"\$\{?[A-Za-z_]", head) else "template"
+    if not name.endswith(YAML_SUFFIXES) or "{{" not in head:
+        return None
+    if _HELM.search(head) or _in_chart_templates(path):
+        return "Helm template"
+    return None
+
+
+def _in_chart_templates(path: Path) -> bool:
+    """Whether ``path`` is under the ``templates/`` folder of a Helm chart (beside Chart.yaml or values.yaml)."""
+    for parent in path.parents:
+        if parent.name == "templates":
+            chart = parent.parent
+            return any((chart / n).is_file() for n in ("Chart.yaml", "Chart.yml", "values.yaml", "values.yml"))
+    return False
+
+
+def _looks_like_compose(path: Path, head: str) -> bool:
+    """A top-level ``services:`` is compose's when the file is named as compose files are, or when its
+    services look like compose services (mappings with ``image``, ``build``, ``command`` ...): a worker or
+    project configuration may have a ``services:`` of its own."""
+    if _COMPOSE_NAME.search(path.name.lower()):
+        return True
+    data = _yaml(head, path)
+    if data is _UNPARSED:
+        return True  # unreadable YAML that starts like compose: the compose loader says what is wrong
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return False
+    return any(isinstance(v, dict) and (COMPOSE_SERVICE_KEYS & set(v) or any(str(k).startswith("x-") for k in v))
+               for v in services.values())
+
+
+_UNPARSED = object()
+
+
+def _yaml(text: str, path: Path):
+    """The first YAML document of ``text`` as plain Python values, or ``_UNPARSED``."""
+    from vllm_lint.sources.yamlnodes import YamlError, load_documents, typed
+
+    try:
+        docs = load_documents(text, str(path))
+    except (YamlError, RecursionError, ValueError):
+        return _UNPARSED
+    return typed(docs[0]) if docs else None
+
+
 def classify(path: Path, head: str) -> str | None:
     """The kind of a file from its name and the first part of its text."""
     name = path.name.lower()
     if name.endswith(YAML_SUFFIXES):
-        if _COMPOSE.search(head):
+        if _COMPOSE.search(head) and _looks_like_compose(path, head):
             return "compose"
+        if _INCLUDE.search(head) and _COMPOSE_NAME.search(name):
+            return "compose"  # a compose file made of include: only
         if _K8S.search(head) and _K8S_KIND.search(head):
             return "kubernetes"
         if len(set(m.group(1) for m in _VLLM_CONFIG_KEY.finditer(head))) >= 2:
@@ -104,7 +190,10 @@ def _head(path: Path) -> str:
     return data.decode("utf-8", "replace")
 
 
-def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compose: list[list[Path]] | None = None) -> Found:
+def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compose: list[list[Path]] | None = None,
+             projects: list[list[str]] | None = None) -> Found:
+    """The files under ``paths`` by kind. ``explicit_compose``: ``--compose-file`` lists (each merged as one
+    project); ``projects``: the configuration's groups of file globs (relative to ``root``) that run together."""
     found = Found()
     excluder = Excluder(excludes, root)
     files: list[Path] = []
@@ -126,41 +215,173 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
                 pair = {base: override, override: base}.get(p.name)
                 if pair and (p.parent / pair).is_file():
                     files.append(p.parent / pair)
-    composed_in_projects = {f.resolve() for group in (explicit_compose or []) for f in group}
-    found.compose.extend(explicit_compose or [])
+    explicit = [list(group) for group in (explicit_compose or [])]
+    composed_in_projects = {f.resolve() for group in explicit for f in group}
     unique: dict[Path, Path] = {}
     for f in files:
         unique.setdefault(f.resolve(), f)
-    by_dir: dict[Path, list[Path]] = {}
-    for real, f in unique.items():
-        if real in composed_in_projects:
+    compose: dict[Path, Path] = {}  # resolved -> as found
+    heads: dict[Path, str] = {}
+    includes: dict[Path, list[list[Path]]] = {}  # compose file -> the files of each include: entry
+    queue = list(unique.items()) + [(f.resolve(), f) for group in explicit for f in group]
+    while queue:
+        real, f = queue.pop(0)
+        explicitly_compose = real in composed_in_projects
+        if real in heads:
             continue
-        if not os.access(f, os.R_OK):
+        if not explicitly_compose and not os.access(f, os.R_OK):
             found.problems.append((f, "permission denied"))
             continue
-        kind = classify(f, _head(f))
+        head = _head(f)
+        template = None if explicitly_compose else template_kind(f, head)
+        if template:
+            found.templates.append((f, template))
+            continue
+        kind = "compose" if explicitly_compose else classify(f, head)
         if kind == "compose":
-            by_dir.setdefault(f.parent, []).append(f)
+            heads[real] = head
+            if not explicitly_compose:
+                compose[real] = f
+            includes[real] = _included(f, head)
+            for entry in includes[real]:  # what compose reads for this project is linted with it
+                for inc in entry:
+                    if inc.resolve() not in unique and inc.is_file() and not excluder.excluded(inc, False):
+                        unique[inc.resolve()] = inc
+                        queue.append((inc.resolve(), inc))
         elif kind == "kubernetes":
             found.kubernetes.append(f)
         elif kind == "script":
             found.scripts.append(f)
         elif kind == "vllm-config":
             found.vllm_configs.append(f)
-    for directory, group in by_dir.items():
+
+    # merged groups: each is read as one compose project (docker compose -f a -f b)
+    groups: list[list[Path]] = list(explicit)
+    taken = set(composed_in_projects)
+
+    def add(group: list[Path]) -> None:
+        group = [g for g in group if g.resolve() not in taken]
+        if group:
+            groups.append(group)
+            taken.update(g.resolve() for g in group)
+
+    for real in sorted(includes):  # include: {path: [a.yaml, b.yaml]} merges those files
+        for entry in includes[real]:
+            if len(entry) > 1 and all(e.resolve() in compose for e in entry):
+                add(entry)
+    by_dir: dict[Path, list[Path]] = {}
+    for real, f in compose.items():
+        by_dir.setdefault(f.parent, []).append(f)
+    for directory in sorted(by_dir):
+        listed = _compose_file_env(directory)
+        if listed:  # COMPOSE_FILE in the .env: what `docker compose up` runs in this folder
+            add([p for p in listed if p.resolve() in compose or p.is_file()])
+        group = [g for g in by_dir[directory] if g.resolve() not in taken]
         names = {g.name: g for g in group}
-        merged = set()
         for base, override in OVERRIDE_NAMES.items():
             if base in names and override in names:
-                found.compose.append([names[base], names[override]])
-                merged.update((base, override))
+                add([names[base], names[override]])
         for g in sorted(group):
-            if g.name not in merged:
-                found.compose.append([g])
-    found.compose.sort(key=lambda group: str(group[0]))
+            add([g])
+    found.compose = sorted(groups, key=lambda group: str(group[0]))
+
+    # projects: a merged group, joined by the files it includes and by the configuration's groups
+    key_of: dict[Path, str] = {}
+    for group in groups:
+        for f in group:
+            key_of.setdefault(f.resolve(), str(group[0].resolve()))
+    parent: dict[str, str] = {}
+    included_by: dict[str, set[str]] = {}
+    for real, entries in includes.items():
+        for entry in entries:
+            for inc in entry:
+                if inc.resolve() in key_of and key_of[inc.resolve()] != key_of.get(real):
+                    included_by.setdefault(key_of[inc.resolve()], set()).add(key_of[real])
+    for inc_key, by in included_by.items():
+        if len(by) == 1:  # included by several projects: it runs in each; compared with none of them
+            parent[inc_key] = next(iter(by))
+
+    def top(key: str) -> str:
+        seen = set()
+        while key in parent and key not in seen:
+            seen.add(key)
+            key = parent[key]
+        return key
+
+    for real in found.scripts:
+        key_of.setdefault(real.resolve(), str(real.resolve()))
+    configured: dict[str, str] = {}
+    resolved_root = root.resolve()
+    for i, patterns in enumerate(projects or []):
+        patterns = [pat.strip().removeprefix("./").lstrip("/") for pat in patterns]
+        container_names: set[str] = set()
+        for real in sorted(key_of):
+            try:
+                rel = real.relative_to(resolved_root).as_posix()
+            except ValueError:
+                continue
+            if not any(glob_match(rel, pat) for pat in patterns):
+                continue
+            names = set(_CONTAINER_NAME.findall(heads.get(real, "")))
+            if names & container_names:
+                continue  # the same container_name in two files: alternatives by construction
+            container_names |= names
+            configured.setdefault(top(key_of[real]), f"projects[{i}]")
+    found.projects = {real: configured.get(top(key), top(key)) for real, key in key_of.items()}
+    found.templates.sort()
     for lst in (found.kubernetes, found.scripts, found.vllm_configs):
         lst.sort()
     return found
+
+
+def _included(path: Path, head: str) -> list[list[Path]]:
+    """The files of each ``include:`` entry of a compose file (local paths only)."""
+    if not _INCLUDE.search(head):
+        return []
+    data = _yaml(head, path)
+    entries = data.get("include") if isinstance(data, dict) else None
+    out = []
+    for entry in entries if isinstance(entries, list) else []:
+        given = entry.get("path") if isinstance(entry, dict) else entry
+        given = given if isinstance(given, list) else [given]
+        paths = [Path(os.path.normpath(path.parent / Path(p).expanduser())) for p in given
+                 if isinstance(p, str) and p and "$" not in p and "://" not in p]
+        if paths:
+            out.append(paths)
+    return out
+
+
+def _compose_file_env(directory: Path) -> list[Path]:
+    """The files ``COMPOSE_FILE`` in the folder's ``.env`` names (separated by ``COMPOSE_PATH_SEPARATOR``,
+    by default ``:``, or ``;`` as on Windows), relative to the folder."""
+    values = _dotenv_values(directory / ".env", ("COMPOSE_FILE", "COMPOSE_PATH_SEPARATOR"))
+    listed = values.get("COMPOSE_FILE")
+    if not listed:
+        return []
+    sep = values.get("COMPOSE_PATH_SEPARATOR") or (";" if ";" in listed else ":")
+    return [Path(os.path.normpath(directory / Path(p.strip()).expanduser())) for p in listed.split(sep)
+            if p.strip() and "$" not in p]
+
+
+def _dotenv_values(path: Path, names: tuple[str, ...]) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    for line in text.splitlines():
+        m = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", line)
+        if not m or m.group(1) not in names:
+            continue
+        value = m.group(2).strip()
+        if value[:1] in ("'", '"') and value[:1] in value[1:]:
+            value = value[1:value.index(value[0], 1)]
+        else:
+            value = re.sub(r"\s+#.*$", "", value)
+        out[m.group(1)] = value
+    return out
 
 
 def _walk(top: Path, excluder: Excluder, files: list[Path], seen: set, found: Found) -> None:

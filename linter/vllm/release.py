@@ -1,8 +1,20 @@
 """The ``vllm serve`` command line of each vLLM release: which options exist, what a flag resolves to, whether a
 value is accepted, and what the other covered releases say about a flag this one lacks.
 
-In: a version string (an image tag, ``pip install vllm==X``, the configuration). Out: a :class:`Release`, the
-nearest covered release at or below it (same minor preferred). Only the standard library and ``packaging``.
+In: a version string (an image tag, ``pip install vllm==X``, the configuration). Out: a :class:`Release`.
+
+Which release a version names, and which tables stand for it:
+
+- the *release* (:func:`release_name`): ``v`` dropped, a release candidate or dev build maps to the release it
+  leads to (``0.11.0rc2`` -> ``0.11.0``), a ``.post`` or four-part release is itself (``0.10.1.1``). Every
+  release published on PyPI is listed in ``knowledge/vllm/releases.yaml``.
+- the *tables*: only some releases have option tables of their own (``knowledge/vllm/cli``). A release with
+  none is parsed with the nearest covered release at or below it (``Release.version``) and, for what differs
+  between that one and the next covered release (``Release.upper``), is *unknown*: an option, a value or a
+  fact that one of them has and the other lacks is not judged (:meth:`Release.accepts`, :func:`known_at`).
+- a fact's first release (:func:`first_release_known`): the first covered release that has it is its first
+  release only when the published release just before it is covered too (and lacks it); otherwise the fact
+  holds "in every release known from X", and that is how messages say it.
 """
 from __future__ import annotations
 
@@ -12,6 +24,8 @@ import functools
 import re
 
 from packaging.version import InvalidVersion
+
+from vllm_lint.knowledge import load as load_knowledge
 
 from vllm_lint.vllm.options import (
     Option,
@@ -30,14 +44,91 @@ from vllm_lint.vllm.parser import (
     preprocess,
 )
 
-__all__ = ["Option", "ParseResult", "Release", "known_versions", "newest_version", "load_release"]
+__all__ = ["Option", "ParseResult", "Release", "known_versions", "newest_version", "load_release",
+           "published_releases", "release_name", "bracket", "known_at", "first_release_known"]
+
+
+@functools.lru_cache(maxsize=None)
+def published_releases() -> tuple[str, ...]:
+    """Every vLLM release published on PyPI, ascending (``knowledge/vllm/releases.yaml``)."""
+    return tuple(sorted((str(v) for v in load_knowledge("vllm/releases.yaml")["releases"]), key=version_key))
+
+
+@functools.lru_cache(maxsize=None)
+def release_name(version: str) -> str:
+    """The release a version string names: ``v0.11.0rc2`` -> ``0.11.0`` (a release candidate or dev build
+    leads to its release), ``0.10.1.1`` and ``0.6.1.post2`` are themselves, ``0.10`` is ``0.10.0``, a local
+    label (``+cu128``) is dropped. ``ValueError`` when it is not a version."""
+    try:
+        v = version_key(str(version).strip().lstrip("vV"))
+    except InvalidVersion as e:
+        raise ValueError(f"not a vLLM version: {version!r}") from e
+    text = ".".join(str(part) for part in v.release)
+    if v.post is not None:
+        text += f".post{v.post}"
+    want = version_key(text)
+    for known in (*published_releases(), *known_versions()):
+        if version_key(known) == want:
+            return known
+    return text
+
+
+def bracket(name: str, covered) -> tuple[str | None, str | None]:
+    """(the nearest of the ``covered`` releases at or below the release ``name``, the nearest above it);
+    ``(name, name)`` when ``name`` is covered itself."""
+    want = version_key(name)
+    ordered = sorted(covered, key=version_key)
+    below = [v for v in ordered if version_key(v) <= want]
+    if below and version_key(below[-1]) == want:
+        return below[-1], below[-1]
+    above = [v for v in ordered if version_key(v) > want]
+    return (below[-1] if below else None), (above[0] if above else None)
+
+
+def known_at(name: str, covered, holds) -> bool | None:
+    """Whether a fact holds in release ``name``, from the releases that have data (``covered``):
+    ``holds(v)`` for a covered release; for one without data, the releases around it when they agree,
+    None (unknown) when they differ or it is older than all of them. Newer than all: as the newest."""
+    low, high = bracket(name, covered)
+    if low is None:
+        return None
+    here = bool(holds(low))
+    if high is None or high == low:
+        return here
+    return here if here == bool(holds(high)) else None
+
+
+def first_release_known(since: str, covered) -> bool:
+    """Whether ``since``, the first of the ``covered`` releases that has a fact, is the first release that
+    has it: the published release just before it is covered too (and so lacks it). False for the oldest
+    covered release (older ones are not in the knowledge) and where releases in between have no data."""
+    ordered = sorted(covered, key=version_key)
+    if since not in ordered or ordered.index(since) == 0:
+        return False
+    previous_covered = ordered[ordered.index(since) - 1]
+    earlier = [v for v in published_releases() if version_key(v) < version_key(since)]
+    return bool(earlier) and version_key(earlier[-1]) == version_key(previous_covered)
+
+
+def since_words(since: str, covered, first: str = "added in") -> str:
+    """``added in X`` when X is known to be the first release, else ``in every release known from X``."""
+    return f"{first} {since}" if first_release_known(since, covered) else f"in every release known from {since}"
+
+
+def until_words(until: str, covered, first: str = "removed in") -> str:
+    """``removed in X`` when the release before X (the last that had it) is covered, else ``removed after L
+    (in no release known from X)``."""
+    ordered = sorted(covered, key=version_key)
+    if until in ordered and ordered.index(until) > 0:
+        last = ordered[ordered.index(until) - 1]
+        if first_release_known(until, ordered):
+            return f"{first} {until}"
+        return f"{first.split()[0]} after {last} (in no release known from {until})"
+    return f"in no release known from {until}"
 
 
 def _resolve_version(version: str) -> str:
-    try:
-        want = version_key(str(version).lstrip("vV"))
-    except InvalidVersion as e:
-        raise ValueError(f"not a vLLM version: {version!r}") from e
+    want = version_key(release_name(version))
     known = known_versions()
     exact = [k for k in known if version_key(k) == want]
     if exact:
@@ -50,10 +141,10 @@ def _resolve_version(version: str) -> str:
 
 
 def load_release(version: str) -> "Release":
-    """The covered release ``version``, or the nearest covered one below it (same minor
-    preferred). ``KeyError`` below the oldest covered release."""
+    """The release ``version`` names (:func:`release_name`), with the tables of the nearest covered release
+    at or below it. ``KeyError`` below the oldest covered release, ``ValueError`` for no version."""
     covered = _resolve_version(version)
-    return load_covered(covered)._with_requested(str(version))
+    return load_covered(covered)._with_requested(str(version), release_name(version))
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,8 +163,10 @@ class Release:
     """One covered vLLM release's ``vllm serve`` options."""
 
     def __init__(self, version: str, requested: str, meta: dict, options: list[Option], python: str | None):
-        self.version = version
-        self.requested = requested
+        self.version = version  # the covered release whose tables are used
+        self.requested = requested  # as written (an image tag's version, the configuration)
+        self.name = version  # the release the request names (0.10.1.1 for a request of v0.10.1.1)
+        self.upper: str | None = None  # when ``name`` has no tables: the next covered release above it
         self.meta = meta
         self.obtained = meta.get("obtained", "import")
         self.python = python
@@ -84,16 +177,53 @@ class Release:
                 self._by_string.setdefault(f, o)
         self._parser: Parser | None = None
 
-    def _with_requested(self, requested: str) -> "Release":
-        if requested == self.requested:
+    def _with_requested(self, requested: str, name: str | None = None) -> "Release":
+        name = name or self.version
+        if requested == self.requested and name == self.name:
             return self
         r = Release.__new__(Release)
         r.__dict__.update(self.__dict__)
         r.requested = requested
+        r.name = name
+        r.upper = None if name == self.version else bracket(name, known_versions())[1]
         return r
 
     def __repr__(self) -> str:
-        return f"<Release {self.version} (requested {self.requested}, {self.obtained})>"
+        tables = "" if self.exact else f", tables of {self.version}" + (f" and {self.upper}" if self.upper else "")
+        return f"<Release {self.name} (requested {self.requested}{tables}, {self.obtained})>"
+
+    @property
+    def exact(self) -> bool:
+        """Whether the release named has tables of its own."""
+        return self.name == self.version
+
+    def upper_release(self) -> "Release | None":
+        """The next covered release, for a release without tables of its own that lies below it."""
+        return load_covered(self.upper) if self.upper else None
+
+    def accepts(self, flag: str) -> bool | None:
+        """Whether the release has the option ``flag``: from its own table; for a release without one,
+        True or False where the covered releases around it agree, None (unknown) where they differ."""
+        here = self.option(flag) is not None
+        upper = self.upper_release()
+        if upper is None:
+            return here
+        return here if here == (upper.option(flag) is not None) else None
+
+    def has_option_string(self, text: str) -> bool:
+        """Whether ``text`` is one of the option strings the parser registered, exactly as written."""
+        return text in self._by_string
+
+    def accepting_elsewhere(self, flag: str, value: str | None) -> list[str]:
+        """The other covered releases whose parser accepts ``flag`` with ``value``."""
+        out = []
+        for v in known_versions():
+            if v == self.version:
+                continue
+            other = load_covered(v)
+            if other.option(flag) is not None and other.check_value(flag, value) is None:
+                out.append(v)
+        return out
 
     @property
     def flex(self) -> dict:
@@ -228,8 +358,9 @@ class Release:
         if self.option(flag) is not None:
             return None
         here = version_key(self.version)
+        known = known_versions()
         have = []
-        for v in known_versions():
+        for v in known:
             if v == self.version:
                 continue
             r = load_covered(v)
@@ -242,17 +373,16 @@ class Release:
         newer = [(v, o) for v, o in have if version_key(v) > here]
         if older and not newer or (older and newer and version_key(older[-1][0]) > version_key(newer[0][0])):
             last_v, last_o = older[-1]
-            known = known_versions()
-            removed_in = known[known.index(last_v) + 1]
+            removed = until_words(known[known.index(last_v) + 1], known)
             repl = last_o.replacement
             if repl and self.option(repl) is not None:
-                return f"renamed to {repl} (removed in {removed_in})"
+                return f"renamed to {repl} ({removed})"
             same = [o for o in self._options if o.dest == last_o.dest]
             if same:
-                return f"renamed to {same[0].canonical} (removed in {removed_in})"
-            return f"removed in {removed_in}"
+                return f"renamed to {same[0].canonical} ({removed})"
+            return removed
         if newer:
-            return f"added in {newer[0][0]}"
+            return since_words(newer[0][0], known)
         return None
 
     def _exact(self, flag: str) -> Option | None:
