@@ -166,8 +166,10 @@ def _note_runtime_values(project: Project) -> None:
 
 
 def _mostly_vllm_options(path: Path, release) -> bool:
-    """Whether a YAML file that no launch passes with ``--config`` is a vLLM config file on its own: most of
-    its top-level keys are options of the release (a worker's or another tool's settings are not)."""
+    """Whether a YAML file that no launch passes with ``--config`` is a vLLM config file on its own: all of
+    its top-level keys are options of the release, or most of them in a file named for vLLM. Another file
+    with keys vLLM does not know is another tool's settings (a serverless worker's, a benchmark's) that
+    happens to share option names: not linted as one."""
     if release is None:
         return True
     from vllm_lint.sources.source_file import UnreadableFile, read_text
@@ -186,7 +188,9 @@ def _mostly_vllm_options(path: Path, release) -> bool:
         flag = "--" + str(key).split(".", 1)[0].replace("_", "-")
         option = release.option(flag)
         known += option is not None and (flag in option.flags or flag in option.negatives)
-    return known * 2 > len(keys)
+    if "vllm" in path.name.lower():  # named for vLLM (vllm.yaml, vllm-config.yml): most keys suffice, typos included
+        return known * 2 > len(keys)
+    return bool(keys) and known == len(keys)  # one foreign key: another tool's settings (a worker's config)
 
 
 def _template_notes(templates: list[tuple[Path, str]], ctx: LoadContext) -> list[str]:

@@ -15,6 +15,10 @@ user and every benchmark. Seed report 004 serves ``Qwen/Qwen2-1.5B-Instruct-AWQ`
     command: ["--model=Qwen/Qwen2-1.5B-Instruct-AWQ", "--served-model-name", "qwen3-1.7b-awq"]
 ```
 
+Names that must avoid dots (Kubernetes object names) write ``1.5b`` as ``1-5b`` and ``qwen2.5`` as
+``qwen2-5``: a number split by ``-`` or ``_`` is read both ways, and only a size or version that
+neither reading matches is reported.
+
 ## Fix
 Serve the model the name promises (``Qwen/Qwen3-1.7B-AWQ``), or name it after what it is.
 """
@@ -27,7 +31,10 @@ SEVERITY = "warning"
 
 _FAMILY = re.compile(r"(qwen|llama|mistral|mixtral|gemma|phi|deepseek|glm|internlm|yi|falcon|granite|olmo|minicpm)"
                      r"[-_ ]?(\d+(?:\.\d+)?)?", re.I)
+_FAMILY_SPLIT = re.compile(r"(qwen|llama|mistral|mixtral|gemma|phi|deepseek|glm|internlm|yi|falcon|granite|olmo|minicpm)"
+                           r"[-_ ]?(\d+)[-_](\d)(?![\d.])(?!\s*b(?![a-z]))", re.I)
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*b(?![a-z])", re.I)
+_SPLIT_SIZE = re.compile(r"(?<![\w.])(\d+) (\d)\s*b(?![a-z])", re.I)  # "1-5b" once dashes are spaces
 
 
 def family(name: str) -> tuple[str, str | None] | None:
@@ -35,13 +42,36 @@ def family(name: str) -> tuple[str, str | None] | None:
     return (m.group(1).lower(), m.group(2)) if m else None
 
 
+def families(name: str) -> list[tuple[str, str | None]]:
+    """Every reading of the family: ``qwen2-5-coder`` is qwen2 or qwen2.5."""
+    found = family(name)
+    out = [found] if found else []
+    m = _FAMILY_SPLIT.search(name.rsplit("/", 1)[-1])
+    if m:
+        out.append((m.group(1).lower(), f"{m.group(2)}.{m.group(3)}"))
+    return out
+
+
+def _number(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def size(name: str) -> str | None:
     base = name.rsplit("/", 1)[-1].replace("_", "-")
     m = _SIZE.search(base.replace("-", " "))
     if not m:
         return None
-    number = m.group(1)
-    return number.rstrip("0").rstrip(".") if "." in number else number
+    return _number(m.group(1))
+
+
+def sizes(name: str) -> list[str]:
+    """Every reading of the size: ``qwen-coder-1-5b`` is 5B or 1.5B."""
+    found = size(name)
+    out = [found] if found else []
+    m = _SPLIT_SIZE.search(name.rsplit("/", 1)[-1].replace("_", "-").replace("-", " "))
+    if m:
+        out.append(_number(f"{m.group(1)}.{m.group(2)}"))
+    return out
 
 
 def check(deployment, ctx):
@@ -52,13 +82,17 @@ def check(deployment, ctx):
     model_family, model_size = family(model), size(model)
     names = arg.value.split()
     for name in names:
-        served_family, served_size = family(name), size(name)
+        served_families, served_sizes = families(name), sizes(name)
         problems = []
-        if served_family and model_family and (served_family[0] != model_family[0] or (
-                served_family[1] and model_family[1] and served_family[1] != model_family[1])):
+        if served_families and model_family and not any(_same_family(f, model_family) for f in served_families):
+            served_family = served_families[0]
             problems.append(f"family {''.join(x for x in served_family if x)} vs {''.join(x for x in model_family if x)}")
-        if served_size and model_size and served_size != model_size:
-            problems.append(f"size {served_size}B vs {model_size}B")
+        if served_sizes and model_size and model_size not in served_sizes:
+            problems.append(f"size {served_sizes[0]}B vs {model_size}B")
         if problems:
             yield ctx.finding(arg.value_or_flag_span, f"--served-model-name {name} for {model}: {', '.join(problems)}",
                               hint="name the model after what it is, or serve the model the name promises")
+
+
+def _same_family(served, model) -> bool:
+    return served[0] == model[0] and (not served[1] or not model[1] or served[1] == model[1])

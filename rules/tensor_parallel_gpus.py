@@ -50,13 +50,13 @@ def check(deployment, ctx):
     if local:  # this pod runs its local ranks; the others run elsewhere
         dp = local
     workers = tp * pp * dp
-    if deployment.group_size > 1:
-        usable *= deployment.group_size
+    group = deployment.group_size if deployment.group_size > 1 and not local else 1
+    usable *= group
     arg = deployment.arg("tensor-parallel-size") or deployment.arg("pipeline-parallel-size")
     span = arg.value_or_flag_span if arg is not None else (where.visible_span or where.span)
     sizes = f"tensor {tp} × pipeline {pp}" + (f" × data {dp}" + (" (local)" if local else "") if dp > 1 else "")
     given = f"{usable} GPU{'s' if usable != 1 else ''} ({where.how or 'CUDA_VISIBLE_DEVICES'}"
-    given += f" × {deployment.group_size} pods of the group)" if deployment.group_size > 1 else ")"
+    given += f" × {group} pods of the group)" if group > 1 else ")"
     if workers > usable:
         yield ctx.finding(span, f"{sizes} parallel needs {workers} GPUs, but the launch is given {given}",
                           hint=f"give it {workers} GPUs or lower the parallel sizes", related=[where.span] if where.span else [])

@@ -56,7 +56,11 @@ def check(deployment, ctx):
     basis = release_basis(ctx)
     for arg in deployment.args:
         if arg.origin == "positional":
-            if arg.name == "":
+            if arg.name == "" and deployment.launcher == "legacy api_server":
+                yield ctx.finding(arg.flag_span, f"unrecognized argument {arg.value!r}: python -m vllm.entrypoints.api_server "
+                                  "(vLLM's legacy demo server) takes no positional model",
+                                  hint=f"pass it as --model {arg.value}, or start the OpenAI server: vllm serve {arg.value}")
+            elif arg.name == "":
                 yield ctx.finding(arg.flag_span, f"unexpected positional argument {arg.value!r}: vllm serve takes one model",
                                   hint="quote values that contain spaces; remove the extra word")
             continue

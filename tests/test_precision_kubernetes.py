@@ -261,3 +261,17 @@ def test_secret_from_one_variable_is_not_attributed_to_another_option(tmp_path):
             """})
     keys = [f for f in result.findings if f.code == "VLL106"]
     assert [(f.span.path.endswith(".env"), f.span.line) for f in keys] == [(True, 2)]  # before: MODEL_ID too
+
+
+def test_another_tools_config_sharing_vllm_option_names_is_not_a_vllm_config(tmp_path):
+    worker = ("model: Qwen/Qwen3-8B\nmax-model-len: 8192\nenforce-eager: false\n"
+              "vllm-release: v2.24.0\n")  # a serverless worker's settings: one key vLLM does not know
+    project, result = lint(tmp_path, {"configs/qwen.yaml": worker, "vllm.yaml": worker})
+    assert [d.path for d in project.deployments] == ["vllm.yaml"]  # named for vLLM: most keys suffice
+    assert [f.code for f in result.findings if f.span.path == "configs/qwen.yaml"] == []
+
+
+def test_the_legacy_api_server_is_named_as_such(tmp_path):
+    _, result = lint(tmp_path, {"run.sh": "python -m vllm.entrypoints.api_server Qwen/Qwen3-8B --port 8000\n"})
+    [f] = [f for f in result.findings if f.code == "VLL201"]
+    assert "legacy demo server" in f.message and "-m is not an option" not in f.message

@@ -276,7 +276,7 @@ def test_worker_config_with_a_few_vllm_keys_is_not_a_vllm_config(tmp_path):
     result = lint(tmp_path, {
         "configs/chat.yaml": ("model: Qwen/Qwen3-8B\nmax_model_len: 8192\nworker_concurrency: 4\nhandler: chat\n"
                               "cuda_versions: ['12.4']\nwarmup_prompts: 2\n"),  # 2 of 6 keys are vLLM options
-        "serve/vllm.yaml": "model: Qwen/Qwen3-8B\nmax-model-len: 8192\nenable-prefix-caching: true\nhandler: x\n",
+        "serve/vllm.yaml": "model: Qwen/Qwen3-8B\nmax-model-len: 8192\nenable-prefix-caching: true\n",  # all options
         # a file passed with --config is read whatever its keys
         "app/docker-compose.yml": ("services:\n  chat:\n    image: vllm/vllm-openai:v0.11.0\n"
                                    '    command: ["--config", "/etc/acme/serve.yaml"]\n'
@@ -285,5 +285,6 @@ def test_worker_config_with_a_few_vllm_keys_is_not_a_vllm_config(tmp_path):
     })
     assert sorted(d.path for d in result.project.deployments) == ["app/docker-compose.yml", "serve/vllm.yaml"]
     assert not [f for f in result.findings if f.span.path == "configs/chat.yaml"]
+    assert "configs/chat.yaml" not in {f.path for f in result.project.files}
     [chat] = [d for d in result.project.deployments if d.name == "chat"]
     assert chat.value("max-model-len") == "4096" and Path(chat.config_file).name == "serve.yaml"

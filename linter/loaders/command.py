@@ -6,24 +6,44 @@ import re
 from vllm_lint.launch import args as argparsing
 from vllm_lint.launch.deployment import Deployment, Word
 
-_TAG_VERSION = re.compile(r"^v?(\d+\.\d+(?:\.\d+)?(?:\.?post\d+)?(?:rc\d+)?)(?:[-+_.].*)?$")
-_PIP_VERSION = re.compile(r"\bvllm\s*==\s*(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
+_TAG_VERSION = re.compile(r"^v?(\d+\.\d+(?:\.\d+){0,2}(?:\.?post\d+)?(?:(?:rc|a|b)\d+)?(?:\.dev\d+)?)(?:[-+_.].*)?$")
+_PIP_VERSION = re.compile(r"\bvllm\s*==\s*v?(\d+\.\d+(?:\.\d+){0,2}(?:\.?post\d+)?(?:(?:rc|a|b)\d+)?(?:\.dev\d+)?)")
+
+
+def _vllm_release(text: str) -> str | None:
+    """The vLLM release a version names (``0.11.0rc2`` -> ``0.11.0``, ``0.10.1.1`` itself), or None when it
+    cannot be one: not a version, or a major above every published release's that no release carries
+    (NGC's ``nvcr.io/nvidia/vllm:25.11-py3`` is the container's year.month, not vLLM 25.11)."""
+    from vllm_lint.vllm.release import published_releases, release_name
+    from vllm_lint.vllm.options import version_key
+
+    try:
+        name = release_name(text)
+    except ValueError:
+        return None
+    published = published_releases()
+    if name not in published and version_key(name).major > max(version_key(v).major for v in published):
+        return None
+    return name
 
 
 def version_from_image(image: str | None) -> str | None:
-    """The vLLM release an image tag names: ``vllm/vllm-openai:v0.11.0-cu128`` -> ``0.11.0``."""
+    """The vLLM release an image tag names: ``vllm/vllm-openai:v0.11.0-cu128`` -> ``0.11.0``,
+    ``v0.10.1.1`` -> ``0.10.1.1``, ``v0.11.0rc2`` -> ``0.11.0``, a custom build ``v0.6.1-<sha>-<date>`` ->
+    ``0.6.1``; None for a tag that names no release (``latest``, ``2025-03-01``, NGC's ``25.11-py3``)."""
     if not image or "@" in image:
         return None
     name, _, tag = image.rpartition(":")
     if not name or "/" in tag:
         return None
     m = _TAG_VERSION.match(tag)
-    return m.group(1) if m else None
+    return _vllm_release(m.group(1)) if m else None
 
 
 def version_from_pip(text: str) -> str | None:
+    """The release a ``vllm==X`` pin names (``vllm==0.10.1.1`` -> ``0.10.1.1``)."""
     m = _PIP_VERSION.search(text)
-    return m.group(1) if m else None
+    return _vllm_release(m.group(1)) if m else None
 
 
 def is_vllm_image(image: str | None) -> bool:

@@ -268,7 +268,8 @@ class Release:
     def _normalize_flag(self, flag: str) -> str:
         flag = flag.split("=", 1)[0] if flag.startswith("--") else flag
         flex = dict(self.flex, model="allow", served_name_check=False)
-        out = preprocess(["serve", "org/model", flag, "0"], flex)
+        dummy = "config.yaml" if flag == "--config" else "0"  # vLLM reads --config's file before argparse
+        out = preprocess(["serve", "org/model", flag, dummy], flex)
         toks = [t for t in out[2:] if t.startswith("-")]
         return toks[0] if toks else flag
 
