@@ -43,7 +43,7 @@ _CONTAINER_NAME = re.compile(r"^\s+container_name\s*:\s*['\"]?([^'\"#\s]+)", re.
 _HELM = re.compile(r"\{\{-?\s*(?:[^}]*\.(?:Values|Release|Chart|Capabilities|Files|Template)\b|(?:include|template|define|toYaml|tpl|if|range|with)\s)")
 _K8S = re.compile(r"^apiVersion\s*:", re.M)
 _K8S_KIND = re.compile(r"^kind\s*:", re.M)
-_LAUNCH = re.compile(r"\bvllm\s+serve\b|vllm\.entrypoints\.openai\.api_server")
+_LAUNCH = re.compile(r"\bvllm\s+serve\b|vllm\.entrypoints\.(?:openai\.)?api_server\b")
 _VLLM_CONFIG_KEY = re.compile(r"^(model|tensor[-_]parallel[-_]size|max[-_]model[-_]len|gpu[-_]memory[-_]utilization|served[-_]model[-_]name|quantization|kv[-_]cache[-_]dtype)\s*:", re.M)
 
 
