@@ -57,7 +57,7 @@ def check(deployment, ctx):
         entry = architecture(name)
         if entry is None:
             continue
-        if known_at(basis.name, covered, lambda v: served(v, entry)) is not False:
+        if known_at(basis.name, covered, lambda v, entry=entry: served(v, entry)) is not False:
             continue  # served, or unknown: a release between two registries that disagree
         span = deployment.image_span or (deployment.model_arg.value_or_flag_span if deployment.model_arg else deployment.span)
         if deployment.version is None and deployment.model_arg is not None:

@@ -88,6 +88,8 @@ def check(deployment, ctx):
         error = release.check_value(flag, value)
         if error is None or _accepted_above(release, flag, value):
             continue
+        if value is None and error.startswith("IndexError"):  # vLLM's --model move reads past the end
+            error = f"{flag} is given no value"
         fix = None
         if value is not None and option.is_json and arg.subkey is None:
             converted = pairs_to_json(value)

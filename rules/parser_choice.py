@@ -73,7 +73,7 @@ def check(deployment, ctx):
         name = arg.value.strip()
         known = parsers_in(kind, version)
         entry = parsers(kind).get(name)
-        has = known_at(basis.name, covered, lambda v: entry is not None and in_range(v, entry))
+        has = known_at(basis.name, covered, lambda v, entry=entry: entry is not None and in_range(v, entry))
         if has is not True and not name.endswith(".py"):
             if has is None:
                 continue  # a release without tables, between covered releases that differ

@@ -14,8 +14,8 @@ def _vllm_release(text: str) -> str | None:
     """The vLLM release a version names (``0.11.0rc2`` -> ``0.11.0``, ``0.10.1.1`` itself), or None when it
     cannot be one: not a version, or a major above every published release's that no release carries
     (NGC's ``nvcr.io/nvidia/vllm:25.11-py3`` is the container's year.month, not vLLM 25.11)."""
-    from vllm_lint.vllm.release import published_releases, release_name
     from vllm_lint.vllm.options import version_key
+    from vllm_lint.vllm.release import published_releases, release_name
 
     try:
         name = release_name(text)

@@ -26,7 +26,6 @@ import re
 from packaging.version import InvalidVersion
 
 from vllm_lint.knowledge import load as load_knowledge
-
 from vllm_lint.vllm.options import (
     Option,
     cli_index,
