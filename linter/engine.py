@@ -2,6 +2,7 @@
 resolved once, before they run."""
 from __future__ import annotations
 
+import collections
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Project:
     releases: dict[int, object] = field(default_factory=dict)  # id(deployment) -> Release
     models: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ModelMeta or ModelError
     model_requests: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ModelRequest
+    gpu_lists: dict[int, tuple] = field(default_factory=dict)  # id(deployment) -> gpus_of(...)
     notes: list[str] = field(default_factory=list)  # said once per run (assumed versions, skipped checks)
     changed: dict | None = None  # --diff-base: absolute path -> changed lines (None: new file)
     inventory: object = None  # gpu.Inventory: device id -> GPU
@@ -47,6 +49,15 @@ class Project:
                                                   release.version if release is not None else None,
                                                   self.model_error_of(deployment))
         return self.feasibilities[key]
+
+    def gpus_of(self, deployment: Deployment):
+        """(the GPUs of a launch, or None; why not), whether or not its model is known."""
+        key = id(deployment)
+        if key not in self.gpu_lists:
+            from vllm_lint.memory.feasibility import gpus_of
+
+            self.gpu_lists[key] = gpus_of(deployment, self.inventory)
+        return self.gpu_lists[key]
 
     def release_of(self, deployment: Deployment):
         return self.releases.get(id(deployment))
@@ -310,10 +321,17 @@ def _resolve_models(project: Project) -> None:
     for key, request in requests.items():
         project.model_requests[key] = request
         project.models[key] = resolved.get(request)
-    offline_missing = sum(1 for m in project.models.values()
-                          if getattr(m, "kind", None) in ("not-cached", "network", "timeout", "rate-limited", "server-error"))
-    if offline_missing:
-        project.notes.append(f"model metadata unavailable for {offline_missing} launch(es): the checks that need it were skipped")
+    unavailable = collections.Counter(getattr(m, "kind", None) for m in project.models.values()
+                                      if getattr(m, "kind", None) in UNAVAILABLE_KINDS)
+    if unavailable:
+        why = ", ".join(f"{UNAVAILABLE_KINDS[k]}: {n}" for k, n in sorted(unavailable.items()))
+        project.notes.append(f"model metadata unavailable for {sum(unavailable.values())} launch(es) ({why}): "
+                             "the checks that need it were skipped")
+
+
+#: Failures that say nothing about the model (the Hub could not answer): a note for the run, not a finding.
+UNAVAILABLE_KINDS = {"not-cached": "offline and not cached", "network": "no network", "timeout": "no answer in time",
+                     "rate-limited": "rate-limited", "server-error": "Hub server error"}
 
 
 def _touched(project: Project, d: Deployment) -> bool:
@@ -353,7 +371,7 @@ def check(project: Project, rules: list[Rule]) -> Result:
             ctx = Context(rule, project, deployment, options)
             missing = [need for need in rule.needs if not _available(need, ctx)]
             if missing:
-                skipped.setdefault("; ".join(_NEED_TEXT.get(m, m) for m in missing), set()).add(rule.code)
+                skipped.setdefault(_missing_text(missing, ctx), set()).add(rule.code)
                 continue
             try:
                 findings.extend(rule.check(target, ctx) or ())
@@ -388,13 +406,32 @@ _NEED_TEXT = {"release": "no vLLM release known", "model": "no model metadata",
               "gpu": "no GPU known (set hardware: in the configuration, or --gpu)", "estimate": "no memory estimate"}
 
 
+def _missing_text(missing: list[str], ctx: Context) -> str:
+    """Why a rule was skipped, in the words of what is missing. An estimate missing only because something
+    else is (the GPUs, the model) says that, not "no GPU known" when the GPUs are known."""
+    parts = [_NEED_TEXT.get(m, m) if m != "gpu" or ctx.deployment is None else _gpu_text(ctx)
+             for m in missing if m != "estimate"]
+    if "estimate" in missing:
+        reason = ctx.feasibility.reason if ctx.deployment is not None else None
+        if reason and not any(reason.split(" (")[0] in p for p in parts):
+            parts.append(f"no memory estimate ({reason})")
+        elif not parts:
+            parts.append(_NEED_TEXT["estimate"])
+    return "; ".join(parts)
+
+
+def _gpu_text(ctx: Context) -> str:
+    why = ctx.project.gpus_of(ctx.deployment)[1] or _NEED_TEXT["gpu"]
+    return _NEED_TEXT["gpu"] if why.startswith("no GPU known") else why
+
+
 def _available(need: str, ctx: Context) -> bool:
     if need == "release":
         return ctx.release is not None
     if need == "model":
         return ctx.model is not None
     if need == "gpu":
-        return ctx.deployment is None or ctx.project.feasibility_of(ctx.deployment).gpus is not None
+        return ctx.deployment is None or ctx.project.gpus_of(ctx.deployment)[0] is not None
     if need == "estimate":
         return ctx.deployment is None or ctx.feasibility.estimate is not None
     return True

@@ -5,9 +5,9 @@ Every launch's model is resolved before the rules run: from a mounted local fold
 Face cache (the one vLLM fills), the metadata bundled with vllm-lint, then the Hub (unless
 ``--offline``). Reports a model id the Hub does not know (with close ids from the cache and the
 bundled metadata), a gated or private repository without a token, a local path that no volume
-mounts, and — as information — a model whose metadata could not be fetched (rate limit, server
-error, timeout, no network), so that the checks that need it were skipped. Tokens are never
-printed.
+mounts. When the Hub cannot answer (offline, no network, a timeout, a rate limit, a server error)
+nothing is known about the model: that is one note for the run ("model metadata unavailable for N
+launches (no network: N)"), not a finding per model. Tokens are never printed.
 
 ## Why is this bad?
 vLLM downloads the model only after the container, the image and the GPUs are up: a typo in the
@@ -22,6 +22,8 @@ model id, or a gated model without ``HF_TOKEN``, is found minutes into the deplo
 ## Fix
 Correct the id, pass ``HF_TOKEN`` for gated models, or mount the local model folder.
 """
+from vllm_lint.engine import UNAVAILABLE_KINDS
+
 CODE = "VLL301"
 NAME = "model-unavailable"
 CATEGORY = "model"
@@ -33,8 +35,8 @@ _SEVERITY = {"not-found": "error", "gated": "error", "unauthorized": "error", "l
 
 def check(deployment, ctx):
     error = ctx.model_error
-    if error is None or error.kind == "not-cached":
-        return  # offline and not cached: the run's note says which checks were skipped
+    if error is None or error.kind in UNAVAILABLE_KINDS:
+        return  # the Hub could not answer (offline, no network, timeout...): the run's note says so, once
     arg = deployment.model_arg
     span = arg.value_or_flag_span if arg is not None else deployment.span
     severity = _SEVERITY.get(error.kind, "info")

@@ -28,8 +28,19 @@ def test_unset_variable_fires(tmp_path):
 
 
 def test_required_variable_is_an_error(tmp_path):
-    [f] = only(lint(tmp_path, {"compose.yaml": compose(command='"--model=${M:?set M}"')}), "VLL101")
+    [f] = only(lint(tmp_path, {".env": "OTHER=1\n", "compose.yaml": compose(command='"--model=${M:?set M}"')}), "VLL101")
     assert f.severity == "error" and "set M" in f.message
+
+
+def test_without_any_env_file_the_variables_are_reported_once_per_file(tmp_path):
+    files = {"compose.yaml": compose(command='"--model=${M}", "--max-model-len=${LEN}", "--port=${P:?set P}"'),
+             ".env.example": "M=org/model\nLEN=8192\nP=8000\n"}
+    [f] = only(lint(tmp_path, files), "VLL101")  # before: one finding per variable, compose-style
+    assert f.severity == "warning"  # P is required: compose refuses to start without it
+    assert "3 variables are not set and no .env was read" in f.message and "M, LEN, P" in f.message
+    assert "copy .env.example to .env" in f.hint
+    [g] = only(lint(tmp_path / "b", {"compose.yaml": compose(command='"--model=${M}"')}), "VLL101")
+    assert g.severity == "info"
 
 
 def test_unset_variable_quiet_with_value_or_default(tmp_path):

@@ -67,6 +67,7 @@ def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
         sf, root = _read(path, ctx)
         if root is None:
             continue
+        sf.env_files = list(env.files)
         interpolate_tree(root, sf, env, uses)
         roots.append((sf, root))
     if not roots:

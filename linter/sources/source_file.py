@@ -28,6 +28,7 @@ class SourceFile:
     text: str = ""
     kind: str = ""  # "compose", "kubernetes", "script", "vllm-config", "dotenv"
     problems: list[Problem] = field(default_factory=list)
+    env_files: list[str] | None = None  # compose: the env files read for its interpolation ([] when none)
     _line_starts: list[int] | None = None
 
     @property
