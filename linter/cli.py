@@ -394,11 +394,13 @@ def rules_command(fmt):
     rules = all_rules()
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "category": r.category,
-                                "scope": r.scope, "needs": list(r.needs), "summary": r.summary} for r in rules], indent=2))
+                                "scope": r.scope, "needs": list(r.needs), "default": r.default, "summary": r.summary}
+                                for r in rules], indent=2))
         return
     width = max(len(r.name) for r in rules)
     for r in rules:
-        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.category:<15}  {r.summary}")
+        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.category:<15}  {r.summary}"
+                   + ("" if r.default else "  (opt-in)"))
 
 
 @main.command("explain")

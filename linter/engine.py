@@ -350,7 +350,11 @@ def select_rules(settings: Settings, select: list[str] | None = None, ignore: li
     def matches(rule: Rule, patterns: list[str]) -> bool:
         return any(p == "ALL" or rule.code.startswith(p) or rule.name == p for p in patterns)
 
-    return [r for r in all_rules() if matches(r, chosen) and not matches(r, ignored)]
+    def named(rule: Rule, patterns: list[str]) -> bool:
+        return any(p in (rule.code, rule.name) for p in patterns)
+
+    return [r for r in all_rules()
+            if (named(r, chosen) or r.default and matches(r, chosen)) and not matches(r, ignored)]
 
 
 def check(project: Project, rules: list[Rule]) -> Result:

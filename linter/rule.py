@@ -9,6 +9,8 @@ docstring (what it does, why it is bad, example, fix)::
     SEVERITY = "warning"          # error, warning or info
     SCOPE = "deployment"          # "deployment" (one launch), "project" (all launches) or "file"
     NEEDS = ()                    # knowledge it cannot run without: "release", "model", "gpu", "estimate"
+    DEFAULT = True                # False: opt-in, run only when selected by its code or name (not by ALL
+                                  # or a prefix) — for checks whose value on real files does not pay their noise
 
     def check(target, ctx):       # a Deployment, the Project, or a SourceFile
         yield ctx.finding(span, "message", hint="how to fix")
@@ -34,6 +36,7 @@ class Rule:
     scope: str
     needs: tuple[str, ...]
     module: ModuleType
+    default: bool = True
 
     @property
     def doc(self) -> str:
@@ -57,7 +60,8 @@ def all_rules() -> tuple[Rule, ...]:
             continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         found.append(Rule(module.CODE, module.NAME, module.CATEGORY, module.SEVERITY,
-                          getattr(module, "SCOPE", "deployment"), tuple(getattr(module, "NEEDS", ())), module))
+                          getattr(module, "SCOPE", "deployment"), tuple(getattr(module, "NEEDS", ())), module,
+                          bool(getattr(module, "DEFAULT", True))))
     codes = [r.code for r in found]
     duplicates = {c for c in codes if codes.count(c) > 1}
     if duplicates:

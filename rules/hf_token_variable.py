@@ -18,6 +18,11 @@ profile. It works today through the fallback, but a stray ``HF_TOKEN`` in the en
 
 ## Fix
 Rename it: ``HF_TOKEN=${HF_TOKEN}``.
+
+## Opt-in
+Off by default (``DEFAULT = False``): on 157 real deployment files it fired 29 times and no maintainer
+would have changed a thing, since the fallback works in every huggingface_hub release. Select it by
+code or name (``extend-select: [VLL110]``) to keep a repository on the current name.
 """
 from vllm_lint.finding import Fix
 from vllm_lint.fixes.edits import rename_env
@@ -26,6 +31,7 @@ CODE = "VLL110"
 NAME = "hf-token-variable"
 CATEGORY = "environment"
 SEVERITY = "info"
+DEFAULT = False
 
 
 def check(deployment, ctx):

@@ -13,7 +13,7 @@ PROFILE = ('services:\n  llm:\n    image: vllm/vllm-openai:v0.11.0\n    environm
 
 
 def test_rdjson_validates_and_carries_suggestions(tmp_path):
-    result = lint(tmp_path, {"compose.yaml": PROFILE})
+    result = lint(tmp_path, {"compose.yaml": PROFILE}, select=["ALL", "VLL110"])  # VLL110 is opt-in
     doc = json.loads(render("rdjson", result))
     schema = json.loads((DATA / "schemas" / "rdjson" / "DiagnosticResult.json").read_text())
     jsonschema.Draft4Validator(schema).validate(doc)
@@ -48,7 +48,8 @@ def test_diff_base_reports_only_changed_lines(tmp_path):
     git("add", "old", cwd=tmp_path)
     git("-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qm", "old", cwd=tmp_path)
     (tmp_path / "old/compose.yaml").write_text(PROFILE.replace("0.97", "0.98"))
-    out = subprocess.run([sys.executable, "-m", "vllm_lint", ".", "--diff-base", "HEAD", "--format", "json"],
+    out = subprocess.run([sys.executable, "-m", "vllm_lint", ".", "--diff-base", "HEAD", "--format", "json",
+                          "--extend-select", "VLL110"],
                          cwd=tmp_path, capture_output=True, text=True)
     found = sorted((f["path"], f["code"]) for f in json.loads(out.stdout))
     # the changed line of old/ and everything in the untracked new/ file

@@ -1,0 +1,51 @@
+"""Defaults worth their noise, and diagnostics that do not mislead (precision classes 13 and 14)."""
+import socket
+
+from conftest import lint
+
+from vllm_lint.config import Settings
+from vllm_lint.engine import select_rules
+
+SERVICE = """\
+services:
+  llm:
+    image: vllm/vllm-openai:v0.11.0
+    environment: ["HUGGING_FACE_HUB_TOKEN=${T:-x}"]
+    command: ["acme/some-model", "--max-model-len", "4096"]
+"""
+
+
+def test_opt_in_rules_run_only_when_named():
+    codes = lambda sel: {r.code for r in select_rules(Settings(), sel)}  # noqa: E731
+    assert "VLL110" not in codes(None) and "VLL110" not in codes(["ALL"]) and "VLL110" not in codes(["VLL1"])
+    assert "VLL110" in codes(["VLL110"]) and "VLL110" in codes(["hf-token-variable"])
+    assert "VLL101" in codes(["VLL1"])
+
+
+def test_opt_in_rule_is_quiet_by_default_and_fires_when_selected(tmp_path):
+    assert not [f for f in lint(tmp_path, {"compose.yaml": SERVICE}).findings if f.code == "VLL110"]
+    assert [f.code for f in lint(tmp_path, select=["VLL110"]).findings] == ["VLL110"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_hub_is_one_note_not_a_finding_per_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    files = {"a/compose.yaml": SERVICE, "b/compose.yaml": SERVICE.replace("some-model", "other-model")}
+    result = lint(tmp_path, files, settings=Settings(root=tmp_path, offline=False, use_snapshot=False))
+    assert [f for f in result.findings if f.code == "VLL301"] == []  # before: an info finding per model
+    [note] = [n for n in result.notes if n.startswith("model metadata unavailable")]
+    assert "2 launch(es) (no network: 2)" in note
+
+
+def test_skipped_memory_rules_name_what_is_missing(tmp_path):
+    result = lint(tmp_path, {"compose.yaml": SERVICE}, settings=Settings(root=tmp_path, offline=True, hardware="rtx-4090"))
+    skipped = [n for n in result.notes if "VLL402" in n]
+    assert skipped and all("no GPU known" not in n for n in skipped)  # the GPU is known: the model is not
+    assert any("no model metadata" in n for n in skipped)
