@@ -3,7 +3,9 @@
 ## What it does
 Reports files that could not be linted: malformed YAML, a file that is not UTF-8, a binary or
 oversized file, a YAML alias bomb, an empty compose file, a compose ``env_file`` that does not exist,
-a command string whose quotes do not close, a line of a ``.env`` file that is not ``KEY=VALUE``.
+a command string whose quotes do not close, a line of a ``.env`` file that is not ``KEY=VALUE``, and a
+``#`` line inside a block scalar (``command: >``), which YAML keeps as text: compose passes its words
+to vLLM, which rejects them (reported once, at the ``#``, not per word).
 
 ## Why is this bad?
 Compose, kubectl or the shell reject the same file, so nothing starts; and everything else
@@ -25,7 +27,8 @@ CATEGORY = "syntax"
 SEVERITY = "error"
 SCOPE = "file"
 
-KINDS = ("unreadable", "invalid-compose", "invalid-kubernetes", "invalid-command", "invalid-dotenv", "missing-env-file")
+KINDS = ("unreadable", "invalid-compose", "invalid-kubernetes", "invalid-command", "invalid-dotenv", "missing-env-file",
+         "comment-in-block-scalar")
 
 
 def check(source, ctx):

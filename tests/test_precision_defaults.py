@@ -49,3 +49,24 @@ def test_skipped_memory_rules_name_what_is_missing(tmp_path):
     skipped = [n for n in result.notes if "VLL402" in n]
     assert skipped and all("no GPU known" not in n for n in skipped)  # the GPU is known: the model is not
     assert any("no model metadata" in n for n in skipped)
+
+
+def test_a_comment_inside_a_folded_command_is_reported_once(tmp_path):
+    text = ("services:\n  vllm:\n    image: vllm/vllm-openai:v0.11.0\n    command: >\n      Qwen/Qwen3-8B\n"
+            "      --max-model-len 8192\n      # --enforce-eager --bogus 3\n      --gpu-memory-utilization 0.9\n")
+    result = lint(tmp_path, {"compose.yaml": text})
+    assert [(f.code, f.span.line, f.span.column) for f in result.findings] == [("VLL001", 7, 7)]  # before: VLL201 x2
+    assert "not a comment" in result.findings[0].message
+    good = text.replace("      # --enforce-eager --bogus 3\n", "")
+    assert lint(tmp_path / "good", {"compose.yaml": good}).findings == []
+
+
+def test_keys_in_example_env_files_are_documentation(tmp_path):
+    compose = ("services:\n  vllm:\n    image: vllm/vllm-openai:v0.11.0\n    env_file: [.env.example]\n"
+               '    command: ["Qwen/Qwen3-8B", "--api-key", "${VLLM_API_KEY}"]\n')
+    example = "VLLM_API_KEY=sk-4f8a9c2e7b1d3f6a\n"
+    result = lint(tmp_path, {"compose.yaml": compose, ".env.example": example},
+                  settings=Settings(root=tmp_path, offline=True, env_file=[".env.example"]))
+    assert [f for f in result.findings if f.code == "VLL106"] == []
+    real = lint(tmp_path / "real", {"compose.yaml": compose.replace(".env.example", ".env"), ".env": example})
+    assert [f.code for f in real.findings if f.code == "VLL106"] == ["VLL106"]

@@ -219,6 +219,8 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
     command_node = service.get("command")
     entry_words = sequence_words(entry_node, source_for(entry_node), env) if entry_node is not None else []
     command_words = sequence_words(command_node, source_for(command_node), env) if command_node is not None else []
+    if command_node is not None:
+        command_words = _without_block_comments(command_node, source_for(command_node), command_words)
     launch = split_launch(entry_words, command_words, image)
     if launch is None:
         owner = command_node if command_node is not None else entry_node
@@ -423,3 +425,24 @@ def _healthcheck(d: Deployment, node: YNode | None, source_for, env: Environment
         for command in scalar_words(test, source_for(test), env, split=True, script=True):
             words.extend(command)
     d.healthcheck = Healthcheck([w.value for w in words], test.span, words)
+
+
+def _without_block_comments(node: YNode | None, source: SourceFile, words: list[Word]) -> list[Word]:
+    """A ``#`` line inside a block scalar (``command: >``) is text, not a comment: compose passes its words to
+    vLLM. Reported once, at the ``#`` (problem ``comment-in-block-scalar``), and its words left out of the
+    arguments, so that they are not reported again one by one."""
+    if not isinstance(node, YScalar) or node.style not in (">", "|") or node.span.start is None:
+        return words
+    text = source.text[node.span.start:node.span.end]
+    lines: set[int] = set()
+    offset = node.span.start
+    for raw in text.splitlines(keepends=True):
+        stripped = raw.lstrip()
+        if stripped.startswith("#"):
+            at = offset + len(raw) - len(stripped)
+            span = source.span(at, at + len(stripped.rstrip("\r\n")))
+            lines.add(span.line)
+            source.add("comment-in-block-scalar", "this line is passed to vLLM as arguments: a # inside a block "
+                       "scalar is not a comment", span)
+        offset += len(raw)
+    return [w for w in words if w.span.line not in lines] if lines else words
