@@ -275,3 +275,8 @@ def test_the_legacy_api_server_is_named_as_such(tmp_path):
     _, result = lint(tmp_path, {"run.sh": "python -m vllm.entrypoints.api_server Qwen/Qwen3-8B --port 8000\n"})
     [f] = [f for f in result.findings if f.code == "VLL201"]
     assert "legacy demo server" in f.message and "-m is not an option" not in f.message
+
+
+def test_colon_equals_defaults_assign(tmp_path):
+    project, _ = lint(tmp_path, {"serve.sh": ': "${LEN:=4096}"\nvllm serve Qwen/Qwen3-8B --max-model-len "$LEN"\n'})
+    assert project.deployments[0].value("max-model-len") == "4096"

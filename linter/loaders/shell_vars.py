@@ -29,9 +29,10 @@ _FORWARDED = re.compile(r"^\$(?:[@*]|\{[@*]\}|\{[A-Za-z_][A-Za-z0-9_]*\[[@*]\]\}
 UNKNOWN = None
 
 
-def expand_shell(text: str, lookup) -> tuple[str, list[str]]:
+def expand_shell(text: str, lookup, assign=None) -> tuple[str, list[str]]:
     """``text`` with the shell references whose values ``lookup(name)`` knows substituted, and the
-    names of those it does not know (a reference left unknown makes the whole value unknown)."""
+    names of those it does not know (a reference left unknown makes the whole value unknown).
+    ``assign(name, value)`` is told what ``${NAME:=default}`` assigns."""
     unknown: list[str] = []
 
     def sub(m: re.Match) -> str:
@@ -45,8 +46,10 @@ def expand_shell(text: str, lookup) -> tuple[str, list[str]]:
             base, colon = op.lstrip(":"), op.startswith(":")
             if base in ("-", "="):  # a default: used when the variable is unset (or, with ':', empty)
                 if value is None or (colon and value == ""):
-                    inner, more = expand_shell(word or "", lookup)
+                    inner, more = expand_shell(word or "", lookup, assign)
                     unknown.extend(more)
+                    if base == "=" and assign is not None:
+                        assign(name, None if more else inner)
                     return inner
                 return value
             if value is None:  # ${NAME:+word}, ${NAME:?message} of an unknown variable
@@ -64,8 +67,9 @@ def expand_shell(text: str, lookup) -> tuple[str, list[str]]:
 
 
 def is_forwarded(word: Word) -> bool:
-    """``"$@"``, ``$*``, ``"${ARGS[@]}"``, or an unquoted ``$EXTRA_ARGS`` whose value is unknown: words
-    the shell expands into any number of arguments, none of which can be known."""
+    """``"$@"``, ``$*``, ``"${ARGS[@]}"``: words the shell expands into any number of arguments, none of
+    which can be known here (an unquoted ``$EXTRA_ARGS`` of unknown value is treated alike by
+    :func:`resolve_words`)."""
     return bool(_FORWARDED.match(word.value))
 
 
@@ -88,7 +92,7 @@ class ScriptVariables:
             words = [w for w in words[1:] if not w.startswith("-")]
         elif words[0] == ":":
             for w in words[1:]:
-                expand_shell(w, self._assigning_lookup)
+                expand_shell(w, self.lookup, self.values.__setitem__)
             return
         elif not all(_ASSIGN.match(w) for w in words):
             return
@@ -98,9 +102,6 @@ class ScriptVariables:
                 continue
             value, unknown = expand_shell(m.group(2), self.lookup)
             self.values[m.group(1)] = None if unknown else value
-
-    def _assigning_lookup(self, name: str) -> str | None:
-        return self.values.get(name)
 
 
 def resolve_words(words: list[Word], lookup, kind: str = "shell") -> list[Word]:
