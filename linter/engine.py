@@ -37,6 +37,8 @@ class Project:
     changed: dict | None = None  # --diff-base: absolute path -> changed lines (None: new file)
     inventory: object = None  # gpu.Inventory: device id -> GPU
     feasibilities: dict[int, object] = field(default_factory=dict)  # id(deployment) -> Feasibility
+    rule_skips: dict = field(default_factory=dict)  # (code, why) -> what a rule skipped for that reason (Context.skip)
+    shape_sources: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ShapeSource or None
 
     def feasibility_of(self, deployment: Deployment):
         """GPUs and memory estimate of a launch (computed on first use)."""
@@ -71,6 +73,17 @@ class Project:
         meta = self.models.get(id(deployment))
         return meta if meta is not None and hasattr(meta, "kind") else None
 
+    def shapes_of(self, deployment: Deployment):
+        """Where the launch's model shapes are read (:class:`~vllm_lint.models.stand_in.ShapeSource`): its own
+        metadata, else a quantized checkpoint's base model's; None when neither is known."""
+        key = id(deployment)
+        if key not in self.shape_sources:
+            from vllm_lint.models.stand_in import shape_source
+
+            self.shape_sources[key] = shape_source(deployment.model, self.model_of(deployment),
+                                                   self.model_error_of(deployment))
+        return self.shape_sources[key]
+
     def source(self, path: str) -> SourceFile | None:
         if len(getattr(self, "_by_path", ())) != len(self.files):
             self._by_path = {f.path: f for f in self.files}
@@ -83,6 +96,7 @@ class Result:
     project: Project
     internal_errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)  # the rules that ran (the JUnit report's test cases)
 
 
 class Context:
@@ -106,6 +120,26 @@ class Context:
         return self.project.model_of(self.deployment) if self.deployment is not None else None
 
     @property
+    def shapes(self):
+        """The ModelMeta to read shapes from (NEEDS "shapes"): the model's own, or its base model's when only a
+        quantized derivative's name is known; name it in messages with :attr:`shapes_label`."""
+        source = self.project.shapes_of(self.deployment) if self.deployment is not None else None
+        return source.meta if source is not None else None
+
+    @property
+    def shapes_label(self) -> str | None:
+        """The model as a message names it: ``Qwen/X-FP8 (from Qwen/X's shapes: its own metadata is not available)``
+        when the shapes are a stand-in's."""
+        source = self.project.shapes_of(self.deployment) if self.deployment is not None else None
+        return source.label if source is not None else None
+
+    @property
+    def shapes_stand_in(self) -> str | None:
+        """The base model whose shapes stand in, or None when the shapes are the model's own."""
+        source = self.project.shapes_of(self.deployment) if self.deployment is not None else None
+        return source.base if source is not None else None
+
+    @property
     def feasibility(self):
         return self.project.feasibility_of(self.deployment) if self.deployment is not None else None
 
@@ -119,6 +153,11 @@ class Context:
     def source(self, path: str) -> SourceFile | None:
         return self.project.source(path)
 
+    def skip(self, why: str, what: str | None = None) -> None:
+        """Say that part of the rule was skipped for want of a fact (``why``: "no GPU known"), for ``what`` (an
+        advisory id): the run's notes list them, as for rules skipped by their NEEDS."""
+        self.project.rule_skips.setdefault((self.rule.code, why), set()).add(what or "")
+
     def finding(self, span: Span, message: str, *, hint: str | None = None, fix=None, severity: str | None = None,
                 related=(), deployment: Deployment | None = None) -> Finding:
         d = deployment or self.deployment
@@ -130,7 +169,8 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
                  cwd: Path | None = None, resolve_models: bool = True) -> Project:
     ctx = LoadContext(cwd=cwd or Path.cwd(), default_version=settings.vllm_version, release_for=_release_loader(),
                       env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None)
-    found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files, settings.projects)
+    found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files, settings.projects,
+                     respect_gitignore=getattr(settings, "respect_gitignore", True))
     deployments: list[Deployment] = []
     for group in found.compose:
         for d in compose.load(group, ctx):
@@ -242,13 +282,22 @@ def _resolve_releases(project: Project) -> None:
     if loader is None:
         return
     assumed: dict[str, list[str]] = {}
+    from vllm_lint.vllm.nightly import nightly
+
     for d in project.deployments:
+        night = nightly(d.image)
+        if night is not None:  # judged as the release it leads to (or, not known, the configured / newest one)
+            d.nightly = night.why
+            if d.version is not None and not night.assumed:
+                d.version_source = f"image tag {d.image}: {night.why}"
         version = d.version or project.settings.vllm_version
         if d.version is None:
             from vllm_lint.vllm import release as release_module
 
             shown = version or release_module.newest_version()
             how = "the configured vllm-version" if version else "the newest release known"
+            if night is not None:
+                how += f"; the image is {night.why}"
             assumed.setdefault(f"{shown} ({how})", []).append(f"{d.path}:{d.name}")
         release = loader(version)
         if release is not None:
@@ -300,13 +349,22 @@ def _is_dir(path: Path) -> bool:
 
 def _resolve_models(project: Project) -> None:
     settings = project.settings
+    from vllm_lint.models.lock import LockFinder
     from vllm_lint.models.request import ModelError
     from vllm_lint.models.resolve import resolve
+
+    locks = LockFinder()  # .vllm-lint/models.lock, nearest above each launch's file: read before anything else
     requests = {}
     for d in project.deployments:
         if project.changed is not None and not _touched(project, d):
             continue  # --diff-base: unchanged launches are not fetched
         request = model_request(d)
+        if request != "unmounted":
+            source = project.source(d.path)
+            locked = locks.lookup(d, request, source.abspath if source is not None else None)
+            if locked is not None:
+                project.models[id(d)] = locked
+                continue
         if request is None:
             continue
         if request == "unmounted":
@@ -314,6 +372,7 @@ def _resolve_models(project: Project) -> None:
                                                    "into the container")
             continue
         requests[id(d)] = request
+    project.notes.extend(locks.notes())
     if not requests:
         return
     resolved = resolve(sorted(set(requests.values()), key=str), offline=settings.offline,
@@ -387,6 +446,17 @@ def check(project: Project, rules: list[Rule]) -> Result:
     notes = list(project.notes)
     for what, codes in sorted(skipped.items()):
         notes.append(f"skipped {', '.join(sorted(codes))}: {what}")
+    by_code: dict[str, dict[str, set]] = {}
+    for (code, why), items in project.rule_skips.items():
+        for reason in why.split("; "):  # one note per rule: each missing fact with what it held back
+            by_code.setdefault(code, {}).setdefault(reason, set()).update(items)
+    for code, reasons in sorted(by_code.items()):
+        parts = []
+        for reason, items in sorted(reasons.items()):
+            named = sorted(i for i in items if i)
+            listed = f" ({', '.join(named[:8])}{' and %d more' % (len(named) - 8) if len(named) > 8 else ''})" if named else ""
+            parts.append(reason + listed)
+        notes.append(f"skipped parts of {code}: " + "; ".join(parts))
     unique: dict = {}
     for f in findings:  # the same finding reached through several launches (a shared .env line) counts once
         unique.setdefault((f.code, f.span.path, f.span.line, f.span.column, f.message), f)
@@ -395,7 +465,7 @@ def check(project: Project, rules: list[Rule]) -> Result:
     if project.changed is not None:
         findings = [f for f in findings if _changed(project, f.span)]
     findings.sort(key=Finding.sort_key)
-    return Result(findings, project, errors, notes)
+    return Result(findings, project, errors, notes, list(rules))
 
 
 def _changed(project: Project, span: Span) -> bool:
@@ -406,7 +476,7 @@ def _changed(project: Project, span: Span) -> bool:
     return lines is None or any(line in lines for line in range(span.line, span.end_line + 1))
 
 
-_NEED_TEXT = {"release": "no vLLM release known", "model": "no model metadata",
+_NEED_TEXT = {"release": "no vLLM release known", "model": "no model metadata", "shapes": "no model metadata",
               "gpu": "no GPU known (set hardware: in the configuration, or --gpu)", "estimate": "no memory estimate"}
 
 
@@ -434,6 +504,8 @@ def _available(need: str, ctx: Context) -> bool:
         return ctx.release is not None
     if need == "model":
         return ctx.model is not None
+    if need == "shapes":
+        return ctx.shapes is not None
     if need == "gpu":
         return ctx.deployment is None or ctx.project.gpus_of(ctx.deployment)[0] is not None
     if need == "estimate":
@@ -489,6 +561,12 @@ def suppressions(source: SourceFile) -> list[Suppression]:
 
 def _apply_suppressions(project: Project, findings: list[Finding], active: set[str]) -> list[Finding]:
     by_file = {f.path: suppressions(f) for f in project.files}
+    if not getattr(project.settings, "inline_suppressions", True):  # policy: comments suppress nothing, and are reported
+        ignored = rule_by("VLL003")
+        every = [s for items in by_file.values() for s in items]
+        if every and ignored is not None and ignored.code in active:
+            return findings + list(ignored.check(every, Context(ignored, project)))
+        return findings
     kept = []
     for f in findings:
         matched = None

@@ -8,7 +8,10 @@ docstring (what it does, why it is bad, example, fix)::
     CATEGORY = "reproducibility"
     SEVERITY = "warning"          # error, warning or info
     SCOPE = "deployment"          # "deployment" (one launch), "project" (all launches) or "file"
-    NEEDS = ()                    # knowledge it cannot run without: "release", "model", "gpu", "estimate"
+    NEEDS = ()                    # knowledge it cannot run without: "release", "model", "gpu", "estimate", or
+                                  # "shapes" (heads, layers, context: the model's own metadata, or its base
+                                  # model's for a quantized derivative known only by name; read ctx.shapes and
+                                  # name the model with ctx.shapes_label, which says so)
     DEFAULT = True                # False: opt-in, run only when selected by its code or name (not by ALL
                                   # or a prefix) — for checks whose value on real files does not pay their noise
 
@@ -89,10 +92,14 @@ class ReleaseBasis:
 
     name: str  # the release as messages name it: "0.10.1.1", "0.33.0"
     assumed: bool
+    nightly: str | None = None  # a nightly image: "nightly of 2026-10-20, leads to 0.33.0"
 
     @property
     def text(self) -> str:
-        """``vLLM 0.33.0 (assumed: the image pins no release)``, or ``vLLM 0.11.0``."""
+        """``vLLM 0.33.0 (assumed: the image pins no release)``, or ``vLLM 0.11.0``; a nightly says which
+        release it is judged as and why: ``vLLM 0.33.0 (nightly of 2026-10-20, leads to 0.33.0)``."""
+        if self.nightly:
+            return f"vLLM {self.name} ({'assumed: ' if self.assumed else ''}{self.nightly})"
         return f"vLLM {self.name}" + (f" ({ASSUMED_RELEASE})" if self.assumed else "")
 
     def severity(self, severity: str) -> str:
@@ -106,4 +113,4 @@ def release_basis(ctx) -> ReleaseBasis | None:
     if release is None or deployment is None:
         return None
     assumed = deployment.version is None and not getattr(ctx.settings, "vllm_version", None)
-    return ReleaseBasis(getattr(release, "name", release.version), assumed)
+    return ReleaseBasis(getattr(release, "name", release.version), assumed, getattr(deployment, "nightly", None))

@@ -41,6 +41,8 @@ def check(deployment, ctx):
         if words == []:
             continue  # `key: false` in a --config file: dropped before argparse, vLLM never sees it
         option = release.option("--" + arg.flag if arg.origin == "config" else arg.flag)
+        if option is not None and not option.deprecated:
+            yield from _kvs_form(arg, option, release, basis, ctx)
         if option is None or not option.deprecated:
             continue
         if arg.name == "model" and launcher.server(deployment, release.version) != "vllm serve":
@@ -56,3 +58,33 @@ def check(deployment, ctx):
         hint = f"use {option.replacement}" if option.replacement else "remove it"
         yield ctx.finding(arg.flag_span, f"{arg.flag} is deprecated in {basis.text}: {option.deprecated}",
                           hint=hint, fix=fix)
+
+
+def _kvs_form(arg, option, release, basis, ctx):
+    """``--limit-mm-per-prompt image=3``: a JSON option given ``key=value`` pairs, which the release still reads
+    but deprecates (``nullable_kvs``'s ``@deprecated``, 0.8.5 to 0.9.2; knowledge/vllm/serve_checks.yaml) — the
+    form that 0.10.0 rejects."""
+    import re
+
+    from vllm_lint.rules.invalid_value import pairs_to_json
+    from vllm_lint.vllm.serve_checks import kvs_deprecation
+
+    conv = option.conv or {}
+    value = arg.value
+    if not value or arg.subkey is not None or not conv.get("kvs") or re.match(r"^{.*}$", value):
+        return
+    if (conv.get("inner") or {}).get("k") != "json" or any(v.value is None for v in arg.variables):
+        return
+    said = kvs_deprecation(release.name)
+    if said is None or release.check_value(option.canonical, value) is not None:
+        return
+    converted = pairs_to_json(value)
+    fix = None
+    if converted is not None and release.check_value(option.canonical, converted) is None:
+        from vllm_lint.fixes.edits import replace_value
+
+        edits = replace_value(arg, converted)
+        fix = Fix(f"write {converted} as JSON", edits) if edits else None
+    yield ctx.finding(arg.value_or_flag_span, f"{arg.flag} {value}: {basis.text} reads key=value pairs with a "
+                      f"deprecation warning: \"{said['text']}\" ({said['source']})",
+                      hint=f"write JSON: {arg.flag} '{converted}'" if converted else "write JSON", fix=fix)

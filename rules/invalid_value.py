@@ -85,8 +85,14 @@ def check(deployment, ctx):
             continue  # expanded at run time, or unset (unset-variable reports that)
         if arg.negated:
             continue
-        error = release.check_value(flag, value)
-        if error is None or _accepted_above(release, flag, value):
+        words = [w.value for w in arg.words[1:]] if not arg.inline and len(arg.words) > 2 else None
+        if words and option.nargs not in (None, "?", 0, 1):
+            error = release.check_values(flag, words)  # nargs '+': each word converted on its own
+        elif arg.inline and value is not None and option.nargs == 0:
+            error = release.check_inline(flag, value)  # --enforce-eager=false: "ignored explicit argument"
+        else:
+            error = release.check_value(flag, value)
+        if error is None or _accepted_above(release, flag, value, words):
             continue
         if value is None and error.startswith("IndexError"):  # vLLM's --model move reads past the end
             error = f"{flag} is given no value"
@@ -98,11 +104,13 @@ def check(deployment, ctx):
                 fix = Fix(f"write {converted} as JSON", edits) if edits else None
         elif value is not None and option.choices:
             corrected = ctx.options["value-corrections"].get(option.canonical.lstrip("-"), {}).get(value)
-            if corrected in option.choices:
+            # a fix never writes a value the release would reject: each candidate is parsed again first
+            valid = [c for c in option.choices if isinstance(c, str) and release.check_value(flag, c) is None]
+            if corrected in valid:
                 edits = replace_value(arg, corrected)
                 fix = Fix(f"use {corrected}", edits) if edits else None
             else:
-                close = difflib.get_close_matches(value, [str(c) for c in option.choices], n=1)
+                close = difflib.get_close_matches(value, valid, n=1, cutoff=0.75)
                 if close:
                     edits = replace_value(arg, close[0])
                     fix = Fix(f"use {close[0]}", edits, safe=False) if edits else None
@@ -122,10 +130,12 @@ def check(deployment, ctx):
                           severity=severity)
 
 
-def _accepted_above(release, flag, value) -> bool:
+def _accepted_above(release, flag, value, words=None) -> bool:
     """For a release without a table of its own: the next covered release accepts the value (unknown)."""
     upper = release.upper_release()
-    return upper is not None and upper.option(flag) is not None and upper.check_value(flag, value) is None
+    if upper is None or upper.option(flag) is None:
+        return False
+    return (upper.check_values(flag, words) if words else upper.check_value(flag, value)) is None
 
 
 def _config_bool(arg, words, release, basis, ctx):

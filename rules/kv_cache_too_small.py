@@ -40,12 +40,12 @@ OPTIONS = {"round-to": 1024}
 
 def check(deployment, ctx):
     est = ctx.feasibility.estimate
-    if est.kv_cache_tokens >= est.max_model_len:
+    if est.max_concurrency >= 1:  # one max_model_len request's blocks fit (tokens are not blocks for hybrids)
         return
     worst = min(est.gpus, key=lambda g: g.kv_cache.bytes)
     if worst.weights.bytes >= worst.budget.bytes:
         return  # weights-exceed-budget says it
-    needed = -(-est.max_model_len // est.block_size) * est.block_size * est.kv_bytes_per_token
+    needed = est.kv_bytes_per_request  # vLLM's check: the request's pages in every KV-cache group
     arg = deployment.arg("max-model-len")
     span = arg.value_or_flag_span if arg is not None else (deployment.model_arg.value_or_flag_span
                                                            if deployment.model_arg is not None else deployment.span)

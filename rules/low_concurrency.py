@@ -34,7 +34,7 @@ OPTIONS = {"min-concurrency": 2.0}
 def check(deployment, ctx):
     est = ctx.feasibility.estimate
     minimum = float(ctx.options["min-concurrency"])
-    if est.kv_cache_tokens < est.max_model_len or est.max_concurrency >= minimum:
+    if est.max_concurrency < 1 or est.max_concurrency >= minimum:
         return  # too small at all: kv-cache-too-small says it
     arg = deployment.arg("max-model-len")
     span = arg.value_or_flag_span if arg is not None else (deployment.model_arg.value_or_flag_span

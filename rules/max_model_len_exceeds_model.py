@@ -5,6 +5,9 @@ Derives the longest context the model allows the way vLLM does (the smallest len
 ``config.json``, times the rope scaling factor when rope scaling is configured in the model or
 given with ``--rope-scaling`` / ``--hf-overrides``) and compares ``--max-model-len`` with it.
 
+A quantized checkpoint known only by name is checked against its base model's context (same name
+without the ``-FP8``/``-AWQ`` suffix), as the message says: quantizing does not change it.
+
 ## Why is this bad?
 vLLM refuses to start: "User-specified max_model_len (X) is greater than the derived
 max_model_len (max_position_embeddings=Y ...)" (``vllm/config/model.py``). With
@@ -27,7 +30,7 @@ CODE = "VLL306"
 NAME = "max-model-len-exceeds-model"
 CATEGORY = "context-length"
 SEVERITY = "error"
-NEEDS = ("model",)
+NEEDS = ("shapes",)
 
 
 def check(deployment, ctx):
@@ -38,15 +41,17 @@ def check(deployment, ctx):
 
     asked = human_int(arg.value)
     scaling, _ = rope_override(deployment)
-    allowed, how = derived_max_len(ctx.model, scaling)
+    meta = ctx.shapes
+    allowed, how = derived_max_len(meta, scaling)
     if asked is None or allowed is None or asked <= allowed:
         return
-    model_max = ctx.model.get("model_max_length")
+    model_max = meta.get("model_max_length")
     if isinstance(model_max, int) and asked <= model_max:
         return
     env = deployment.env.get("VLLM_ALLOW_LONG_MAX_MODEL_LEN")
     allowed_long = env is not None and (env.value or "").strip().lower() in ("1", "true")
-    what = f"--max-model-len {asked} is longer than {ctx.model.model_id}'s context ({allowed}: {how})"
+    whose = f"the context of {ctx.shapes_label}" if ctx.shapes_stand_in else f"{meta.model_id}'s context"
+    what = f"--max-model-len {asked} is longer than {whose} ({allowed}: {how})"
     if allowed_long:
         yield ctx.finding(arg.value_or_flag_span, what + ": VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 lets vLLM start, and positions "
                           f"past {allowed} give garbage (\"lead to nan\")", related=[env.span],

@@ -16,6 +16,9 @@ native context already covers ``--max-model-len`` is reported (seed 003 adds YaR
 to Qwen3-VL, whose native context is 262144), and a JSON without
 ``original_max_position_embeddings`` is checked against the model's.
 
+A quantized checkpoint known only by name is judged with its base model's native context, as the
+message says.
+
 ## Why is this bad?
 Seed report 004: "L'activation systématique de RoPE Scaling avec un facteur élevé
 ("factor":4.0) pour tous les modèles a un impact négatif sur les performances ... pour une longueur
@@ -51,7 +54,7 @@ def check(deployment, ctx):
     if kind in (None, "default", "mrope"):
         return
     max_len = deployment.number("max-model-len", int)
-    meta = ctx.model
+    meta = ctx.shapes  # the model's own, or its base model's (a quantized checkpoint known only by name)
     native, key = native_length(meta) if meta is not None else (None, None)
     try:
         factor = float(scaling.get("factor"))
@@ -62,7 +65,7 @@ def check(deployment, ctx):
         return
     span = arg.value_or_flag_span
     if native is not None and max_len <= native and native > original:
-        yield ctx.finding(span, f"{kind} rope scaling ×{factor:g} on {meta.model_id}, whose native context ({key}={native}) "
+        yield ctx.finding(span, f"{kind} rope scaling ×{factor:g} on {ctx.shapes_label}, whose native context ({key}={native}) "
                           f"already covers --max-model-len {max_len}: short prompts pay for scaling nothing needs"
                           + (f" (the original_max_position_embeddings {original} given is not the model's)" if original != native else ""),
                           hint="remove rope scaling")

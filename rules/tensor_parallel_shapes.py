@@ -13,6 +13,11 @@ Checks, from the model's ``config.json``, what vLLM checks when it builds the sh
   ``intermediate_size`` divisible by the group size ("The input size is not aligned with the
   quantized weight shape", ``awq.py`` / ``gptq.py``; Marlin: "not divisible by group_size").
 
+When only a quantized checkpoint's name is known (its own metadata cannot be had: offline, gated)
+and its base model's is (``Qwen/Qwen3-32B`` for ``Qwen/Qwen3-32B-AWQ``), the head counts are checked
+with the base model's shapes, as the message says; the block and group sizes are in the checkpoint's own
+``config.json`` only, so that part is skipped (the run's notes say so).
+
 ## Why is this bad?
 vLLM stops while loading the model. Seed report 004 quotes "ValueError: The output_size of gate's
 and up's weight ... is not divisible by weight quantization block_n" for block-FP8 Qwen3 models
@@ -32,7 +37,7 @@ CODE = "VLL307"
 NAME = "tensor-parallel-shapes"
 CATEGORY = "model"
 SEVERITY = "error"
-NEEDS = ("model",)
+NEEDS = ("shapes",)
 
 _GROUP_METHODS = ("awq", "awq_marlin", "gptq", "gptq_marlin", "compressed-tensors", "auto-round", "moe_wna16")
 
@@ -42,10 +47,12 @@ def check(deployment, ctx):
     arg = deployment.arg("tensor-parallel-size")
     if tp <= 1 or arg is None:
         return
-    meta = ctx.model
+    meta = ctx.shapes
+    if ctx.shapes_stand_in:
+        ctx.skip("the quantization's block and group sizes are only in the checkpoint's own config.json", deployment.model)
     good = [n for n in range(tp - 1, 0, -1) if not shape_problems(meta, n)][:2]
     for problem in shape_problems(meta, tp):
-        yield ctx.finding(arg.value_or_flag_span, f"--tensor-parallel-size {tp} on {meta.model_id}: {problem}",
+        yield ctx.finding(arg.value_or_flag_span, f"--tensor-parallel-size {tp} on {ctx.shapes_label}: {problem}",
                           hint=(f"--tensor-parallel-size {' or '.join(map(str, good))}" if good else "a smaller tensor-parallel size")
                           + ", with --pipeline-parallel-size for the other GPUs")
 

@@ -61,8 +61,10 @@ def check(deployment, ctx):
                                   "(vLLM's legacy demo server) takes no positional model",
                                   hint=f"pass it as --model {arg.value}, or start the OpenAI server: vllm serve {arg.value}")
             elif arg.name == "":
-                yield ctx.finding(arg.flag_span, f"unexpected positional argument {arg.value!r}: vllm serve takes one model",
-                                  hint="quote values that contain spaces; remove the extra word")
+                yield ctx.finding(arg.flag_span, f"unexpected positional argument {arg.value!r}: vllm serve takes one model "
+                                  f"(argparse: unrecognized arguments: {arg.value})",
+                                  hint="quote values that contain spaces; remove the extra word (after `--` every word "
+                                       "is positional)")
             continue
         flag = written_flag(arg)
         if arg.name == "model" and arg.origin == "command":
@@ -78,6 +80,12 @@ def check(deployment, ctx):
         history = release.history(flag)
         suggestions = release.suggest(flag)
         message = f"{flag} is not an option of {basis.text}"
+        said = release.check_value(flag.split("=", 1)[0], None) if flag.startswith("--") else None
+        if said and said.startswith("ambiguous option"):  # an abbreviation of several options: argparse lists them
+            if not history:
+                yield ctx.finding(arg.flag_span, f"{basis.text} rejects it: {said}", hint="write the whole option name")
+                continue
+            history += f"; the parser reads it as an abbreviation: {said}"
         if history:
             message += f": {history}"
         # an option that another release has is wrong only in the assumed release; none ever had: wrong anywhere
@@ -87,10 +95,13 @@ def check(deployment, ctx):
         if renamed and arg.origin != "config":
             edits = rename_flag(arg, renamed)
             fix = Fix(f"rename {flag} to {renamed}", edits) if edits else None
-        elif arg.name == "rope-scaling" and arg.origin != "config" and arg.value and \
+        elif arg.name == "rope-scaling" and arg.origin != "config" and arg.value and arg.subkey is None and \
                 release.option("--hf-overrides") is not None and deployment.arg("hf-overrides") is None:
-            edits = replace_arg(arg, "--hf-overrides", '{"rope_scaling":' + arg.value.strip() + "}")
-            fix = Fix("move the rope scaling into --hf-overrides", edits) if edits else None
+            overrides = _rope_overrides(arg.value)
+            # the fix is offered only when what it writes is JSON the release's --hf-overrides accepts
+            if overrides is not None and release.check_value("--hf-overrides", overrides) is None:
+                edits = replace_arg(arg, "--hf-overrides", overrides)
+                fix = Fix("move the rope scaling into --hf-overrides", edits) if edits else None
             history = (history + "; " if history else "") + "rope scaling now goes through --hf-overrides"
         hint = f"did you mean {' or '.join(suggestions[:3])}?" if suggestions else "remove it"
         if basis.assumed and history and severity != ctx.rule.severity:
@@ -98,11 +109,33 @@ def check(deployment, ctx):
         yield ctx.finding(arg.flag_span, message, hint=hint, fix=fix, severity=severity)
 
 
+def _rope_overrides(value: str) -> str | None:
+    """``{"rope_scaling": VALUE}`` as compact JSON when VALUE is a JSON object, else None (no fix)."""
+    import json
+
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    return json.dumps({"rope_scaling": parsed}, separators=(",", ":"))
+
+
 def _model_flag(deployment, arg, release, ctx):
     """--model: always taken by the api_server module; `vllm serve` refused the word in 0.8.5-0.11.0."""
     server = launcher.server(deployment, release.version)
     if server != "vllm serve":
         return  # the api_server module (or an image whose entrypoint is not known for this release)
+    positional = next((a for a in deployment.args if a.origin == "positional" and a.name == "model"), None)
+    if positional is not None:  # `vllm serve A --model B`: what the release's parser makes of both
+        error = release.parse([arg.flag if not arg.inline else f"{arg.flag}={arg.value}",
+                               *([arg.value] if not arg.inline and arg.value is not None else [])],
+                              model=positional.value).error
+        if error and error.startswith("unrecognized arguments"):
+            yield ctx.finding(arg.flag_span, f"vllm serve {release.name} rejects a positional model together with "
+                              f"--model: {error}", hint=f"give the model once: vllm serve {arg.value} ...")
+            return
     rule = launcher.model_flag(release.version)
     if rule is None or rule["behaviour"] != "word-rejected" or arg.inline:
         return

@@ -140,10 +140,12 @@ def test_script_values_from_assignments_are_checked(tmp_path):
     assert codes(result) == ["VLL202"]
 
 
-def test_array_expansion_is_forwarded(tmp_path):
+def test_array_expansion_is_followed(tmp_path):  # issue 14: an array the script assigns is expanded, not forwarded
     project, result = lint(tmp_path, {"serve.sh": 'ARGS=(--max-model-len 8192)\nvllm serve Qwen/Qwen3-8B "${ARGS[@]}"\n'})
     assert codes(result) == []
-    assert project.deployments[0].runtime_values == ["${ARGS[@]}"]
+    d = project.deployments[0]
+    assert d.runtime_values == [] and d.value("max-model-len") == "8192"
+    assert (d.arg("max-model-len").value_span.line, d.arg("max-model-len").value_span.column) == (1, 23)
 
 
 # -- class 3: the lint host is not the serving host ------------------------------------------------------

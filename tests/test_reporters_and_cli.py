@@ -19,7 +19,7 @@ def test_json_fields(tmp_path):
     result = lint(tmp_path, {"compose.yaml": BAD})
     items = json.loads(render("json", result))
     assert {tuple(sorted(i)) for i in items} == {tuple(sorted(["code", "name", "severity", "message", "path", "line", "column",
-                                                              "end_line", "end_column", "fix", "hint", "deployment"]))}
+                                                              "end_line", "end_column", "fix", "hint", "deployment", "url"]))}
     port = next(i for i in items if i["code"] == "VLL103")
     assert (port["path"], port["line"], port["column"], port["end_column"]) == ("compose.yaml", 4, 13, 24)
 

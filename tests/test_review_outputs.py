@@ -34,7 +34,7 @@ def test_markdown_groups_by_file_and_has_the_marker(tmp_path):
     out = render("markdown", lint(tmp_path))
     assert out.startswith("<!-- vllm-lint report -->\n")
     assert "### `a/compose.yaml`" in out and "### `b/compose.yaml`" in out
-    assert "| 🟠 | 6:60 | `VLL204` gpu-memory-utilization |" in out
+    assert "| 🟠 | 6:60 | [`VLL204`](https://github.com/vllm-lint/vllm-lint/blob/main/docs/rules/VLL204.md) gpu-memory-utilization |" in out
 
 
 def git(*args, cwd):

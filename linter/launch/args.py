@@ -52,9 +52,18 @@ def parse(words: list[Word], launcher: str, release=None) -> list[Arg]:
     while i < n:
         w = words[i]
         v = w.value
-        if v == "--":
-            i += 1
-            continue
+        if v == "--":  # argparse: every word after it is positional (`-- --enforce-eager` is rejected)
+            for rest in words[i + 1:]:
+                if rest.forwarded:
+                    continue
+                if not positional_done:
+                    args.append(Arg("model", "", rest.value, rest.span, rest.span, origin="positional",
+                                    variables=rest.variables, words=(rest,)))
+                    positional_done = True
+                else:
+                    args.append(Arg("", "", rest.value, rest.span, rest.span, origin="positional",
+                                    variables=rest.variables, words=(rest,)))
+            break
         if w.forwarded:  # "$@", "${ARGS[@]}": arguments given at run time, none of them known here
             i += 1
             continue

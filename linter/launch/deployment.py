@@ -117,6 +117,7 @@ class Deployment:
     image_span: Span | None = None
     version: str | None = None  # the vLLM release the launch runs, when the source pins one
     version_source: str | None = None
+    nightly: str | None = None  # a nightly image: which release it is judged as, and why (vllm/nightly.py)
     launcher: str = ""  # "vllm serve", "api_server", or "image entrypoint"
     args: list[Arg] = field(default_factory=list)
     env: dict[str, EnvVar] = field(default_factory=dict)
@@ -137,6 +138,11 @@ class Deployment:
     depends_on_files: list[str] = field(default_factory=list)  # .env, env_file, --config ...
     group_size: int = 1  # pods of a multi-node group (LeaderWorkerSet size): GPUs per pod x group_size in all
     runtime_values: list[str] = field(default_factory=list)  # variables and forwarded words known only at run time
+    notes: list[str] = field(default_factory=list)  # what the loader saw about the launch: how it is started, downloads ...
+    # The format it was read from when ``kind`` alone does not say (``kind`` is how it runs: "kubernetes" for a
+    # pod an operator creates): "helm-values", "kubeai", "kserve", "ray-serve", "skypilot", "dstack", "truss",
+    # "aibrix", "python"; "" for the formats ``kind`` names.
+    source_format: str = ""
 
     def host_path(self, container_path: str):
         """The host path that a volume mounts at ``container_path``, or None when no volume does.

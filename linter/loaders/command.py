@@ -5,6 +5,7 @@ import re
 
 from vllm_lint.launch import args as argparsing
 from vllm_lint.launch.deployment import Deployment, Word
+from vllm_lint.loaders.shell_vars import BRANCH_ARGS
 
 _TAG_VERSION = re.compile(r"^v?(\d+\.\d+(?:\.\d+){0,2}(?:\.?post\d+)?(?:(?:rc|a|b)\d+)?(?:\.dev\d+)?)(?:[-+_.].*)?$")
 _PIP_VERSION = re.compile(r"\bvllm\s*==\s*v?(\d+\.\d+(?:\.\d+){0,2}(?:\.?post\d+)?(?:(?:rc|a|b)\d+)?(?:\.dev\d+)?)")
@@ -37,7 +38,12 @@ def version_from_image(image: str | None) -> str | None:
     if not name or "/" in tag:
         return None
     m = _TAG_VERSION.match(tag)
-    return _vllm_release(m.group(1)) if m else None
+    if not m:
+        from vllm_lint.vllm.nightly import nightly  # nightly-<sha>, a dated nightly: the release it leads to
+
+        found = nightly(image)
+        return found.release if found is not None else None
+    return _vllm_release(m.group(1))
 
 
 def version_from_pip(text: str) -> str | None:
@@ -46,11 +52,60 @@ def version_from_pip(text: str) -> str | None:
     return _vllm_release(m.group(1)) if m else None
 
 
-def is_vllm_image(image: str | None) -> bool:
+def image_repository(image: str) -> str:
+    """``registry/x/vllm-custom:tag@sha256:…`` -> ``registry/x/vllm-custom``."""
+    return image.split("@")[0].rsplit(":", 1)[0] if ":" in image.split("@")[0].split("/")[-1] else image.split("@")[0]
+
+
+def is_vllm_image(image: str | None, patterns=()) -> bool:
+    """An image whose entrypoint is vLLM's server: ``vllm/vllm-openai`` (any registry), ``…/vllm``, or one that
+    the configuration's ``vllm-images`` globs name (``myorg/vllm-*``, matched against the repository and the
+    whole reference)."""
     if not image:
         return False
-    repo = image.split("@")[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image.split("@")[0]
-    return repo.rsplit("/", 1)[-1].startswith("vllm-openai") or repo.endswith("/vllm")
+    repo = image_repository(image)
+    if repo.rsplit("/", 1)[-1].startswith("vllm-openai") or repo.endswith("/vllm"):
+        return True
+    return matches_images(image, patterns)
+
+
+def matches_images(image: str | None, patterns=()) -> bool:
+    """Whether one of the ``vllm-images`` globs names ``image`` (``docker.io/`` and ``library/`` aside)."""
+    if not image or not patterns:
+        return False
+    import fnmatch
+
+    repo = image_repository(image)
+    names = {image, repo}
+    for name in list(names):
+        for prefix in ("docker.io/", "index.docker.io/", "docker.io/library/"):
+            if name.startswith(prefix):
+                names.add(name[len(prefix):])
+    return any(fnmatch.fnmatchcase(n, pat) for n in names for pat in patterns)
+
+
+#: Options that other servers share with vLLM (llama.cpp, TGI, SGLang, Triton ...): alone they do not say
+#: that the server reading them is vLLM.
+GENERIC_OPTIONS = {"--model", "--port", "--host", "--config", "--api-key", "--help", "--version", "--seed", "--verbose",
+                   "--log-level", "--uvicorn-log-level", "--ssl-keyfile", "--ssl-certfile", "--root-path", "--revision",
+                   "--tokenizer", "--chat-template", "--trust-remote-code", "--dtype", "--served-model-name"}
+
+
+def starts_with_vllm_options(words: list[Word], release) -> bool:
+    """Whether the arguments of a container whose image is not known to run vLLM are vLLM's own: the first
+    word is an option of the release, nearly every option is one (a word vLLM does not know belongs to
+    another server) and at least one is not an option other servers share (:data:`GENERIC_OPTIONS`)."""
+    if release is None or not words or not words[0].value.startswith("--"):
+        return False
+    flags = [w.value.split("=", 1)[0] for w in words if w.value.startswith("--") and len(w.value) > 2]
+    known = []
+    for flag in flags:
+        option = release.option(flag)
+        if option is not None:
+            known.append(option.canonical if getattr(option, "canonical", None) else flag)
+    if release.option(flags[0]) is None or len(known) * 5 < len(flags) * 4:
+        return False
+    return any(name not in GENERIC_OPTIONS for name in known)
 
 
 def attach_args(deployment: Deployment, words: list[Word], launcher: str, context) -> None:
@@ -59,16 +114,17 @@ def attach_args(deployment: Deployment, words: list[Word], launcher: str, contex
     release = context.release(deployment.version) if context is not None else None
     deployment.args.extend(argparsing.parse(words, "vllm serve" if launcher in ("vllm serve", "image entrypoint") else launcher, release))
     for name in dict.fromkeys(u.name for w in words for u in w.variables if u.value is None and u.kind != "compose"):
-        deployment.runtime_values.append(name)
+        deployment.runtime_values.append("arguments only some if/case branches add" if name == BRANCH_ARGS else name)
 
 
-def split_launch(entry_words: list[Word], command_words: list[Word], image: str | None):
-    """(launcher, argument words) of a container, or None when it does not start vLLM."""
+def split_launch(entry_words: list[Word], command_words: list[Word], image: str | None, patterns=()):
+    """(launcher, argument words) of a container, or None when it does not start vLLM. ``patterns``: the
+    configuration's ``vllm-images``, images whose entrypoint is vLLM's too."""
     full = entry_words + command_words
     found = argparsing.find_launch(full)
     if found:
         return found
-    if not entry_words and is_vllm_image(image):
+    if not entry_words and is_vllm_image(image, patterns):
         return "image entrypoint", command_words
     return None
 

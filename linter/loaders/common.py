@@ -121,7 +121,7 @@ def scalar_words(node: YScalar, source: SourceFile, env: Environment | None, *, 
             span = source.span(span.start + 1, span.end - 1)
             raw = source.text[span.start:span.end]
             quoting = "yaml-single" if node.style == "'" else "yaml-double"
-        elif node.style is None and span.start is not None:
+        elif not node.style and span.start is not None:  # plain ("" from the C composer, None elsewhere)
             raw = source.text[span.start:span.end]
             quoting = "yaml-plain" if span.line == span.end_line else ""
         exact = raw == node.raw_value
@@ -193,11 +193,20 @@ _SHELLS = {"sh", "bash", "zsh", "dash", "ash"}
 def shell_c_commands(words: list[Word], source: SourceFile) -> list[list[Word]]:
     """The commands inside ``sh -c "..."`` / ``bash -c '...'``, with positions where they can be found."""
     for i, w in enumerate(words[:-1]):
-        if os.path.basename(w.value) in _SHELLS and any(x.value in ("-c", "-lc", "-ec") for x in words[i + 1 : i + 3]):
-            j = next(k for k in range(i + 1, min(i + 3, len(words))) if words[k].value in ("-c", "-lc", "-ec"))
-            if j + 1 >= len(words):
+        if os.path.basename(w.value) in _SHELLS:
+            j = i + 1  # the shell's options: -c, -lc, -ec, -exc, -e -x -c, -o pipefail -c
+            has_c = False
+            while j < len(words) and len(words[j].value) > 1 and words[j].value[0] in "-+" and words[j].value != "--":
+                if words[j].value in ("-o", "+o", "-O", "+O"):
+                    j += 2
+                    continue
+                has_c = has_c or not words[j].value.startswith("--") and "c" in words[j].value[1:]
+                j += 1
+            if not has_c:
+                continue
+            if j >= len(words):
                 return []
-            script = words[j + 1]
+            script = words[j]
             try:
                 commands = shellwords.split(script.value, script=True)
             except shellwords.ShellSyntaxError:

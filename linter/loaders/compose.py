@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from vllm_lint.loaders.command import attach_args, split_launch, version_from_image
+from vllm_lint.loaders.command import (attach_args, image_repository, split_launch, starts_with_vllm_options,
+                                       version_from_image)
 from vllm_lint.loaders.common import Environment, interpolate_tree, scalar_words, sequence_words, shell_c_commands
 from vllm_lint.loaders.context import LoadContext
 from vllm_lint.sources.source_file import SourceFile, UnreadableFile, read_text
@@ -221,21 +222,40 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
     command_words = sequence_words(command_node, source_for(command_node), env) if command_node is not None else []
     if command_node is not None:
         command_words = _without_block_comments(command_node, source_for(command_node), command_words)
-    launch = split_launch(entry_words, command_words, image)
+    patterns = getattr(ctx, "vllm_images", ())
+    built = _built_image(service.get("build"), sf, ctx)  # build: a Dockerfile whose image runs the command
+    launch = None
+    if built is not None:
+        launch = _built_launch(built, entry_words if entry_node is not None else None,
+                               command_words if command_node is not None else None, sf)
+    if launch is None:
+        launch = split_launch(entry_words, command_words, image, patterns)
     if launch is None:
         owner = command_node if command_node is not None else entry_node
         for inner in shell_c_commands(entry_words + command_words, source_for(owner)) if owner is not None else []:
             launch = split_launch([], inner, None)
             if launch:
                 break
+    if launch is None and entry_node is None and command_words and _reserves_gpus(service) \
+            and starts_with_vllm_options(command_words, ctx.release(None)):
+        launch = "image entrypoint", command_words  # a custom image given vLLM's options, with GPUs
     if launch is None:
         return None
     launcher, words = launch
     d = Deployment(sf.path, "compose", name, key.span, image=image, image_span=image_node.span if image_node else None,
                    base_dir=str(base_dir))
-    version = version_from_image(image)
+    version = version_from_image(image) if image and ("vllm" in image_repository(image).lower() or built is None) else None
     if version:
         d.version, d.version_source = version, f"image tag {image}"
+    if built is not None:
+        if built.version:
+            d.version, d.version_source = built.version, built.version_source
+        d.image = d.image or built.vllm_base or built.stage.base
+        d.depends_on_files.append(built.path)
+        d.notes.append(f"runs the image built from {built.path}" + (f" (stage {built.stage.name})" if built.stage.name else "")
+                       + (f", FROM {built.vllm_base}" if built.vllm_base else ", which installs vLLM" if built.installs_vllm else ""))
+        for var, value in built.env.items():
+            d.env.setdefault(var, value)
     _environment(d, service, source_for, env, base_dir, ctx)
     _ports(d, service.get("ports"))
     _volumes(d, service.get("volumes"), base_dir)
@@ -249,6 +269,79 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
                 setattr(d, attr + "_span", node.span)
     attach_args(d, words, launcher, ctx)
     return d
+
+
+def _built_image(build: YNode | None, sf: SourceFile, ctx: LoadContext):
+    """The image a service's ``build:`` makes (a :class:`~vllm_lint.loaders.dockerfile.Image` of the stage it
+    runs: ``target:``, else the last), when its Dockerfile is in the tree and starts from vLLM's image or
+    installs vLLM; else None. ``args:`` override the Dockerfile's ``ARG`` defaults."""
+    from vllm_lint.loaders import dockerfile
+
+    if build is None:
+        return None
+    if isinstance(build, YScalar):
+        context, file, target, args = build.value, None, None, {}
+    elif isinstance(build, YMap):
+        context = _scalar(build.get("context")).value if _scalar(build.get("context")) else "."
+        file = _scalar(build.get("dockerfile")).value if _scalar(build.get("dockerfile")) else None
+        target = _scalar(build.get("target")).value if _scalar(build.get("target")) else None
+        args = {}
+        node = build.get("args")
+        if isinstance(node, YMap):
+            args = {k: v.value for k, v in node.items() if isinstance(v, YScalar) and not v.is_null}
+        elif isinstance(node, YSeq):
+            args = dict(i.value.split("=", 1) for i in node.items if isinstance(i, YScalar) and "=" in i.value)
+    else:
+        return None
+    if not context or "://" in context or context.startswith("git@"):
+        return None  # a remote context: not in the tree
+    folder = Path(sf.abspath).parent / context
+    path = folder / (file or "Dockerfile")
+    if file and not path.is_file():
+        path = Path(sf.abspath).parent / file
+    if not path.is_file():
+        return None
+    dsf = ctx.source(path, "script")
+    try:
+        dsf.text = read_text(path)
+    except UnreadableFile as exc:
+        dsf.add("unreadable", exc.message, Span.point(dsf.path, exc.line, exc.column))
+        return None
+    images = dockerfile.images(dsf, args, getattr(ctx, "vllm_images", ()))
+    chosen = next((i for i in images if target and i.stage.name and i.stage.name.lower() == target.lower()), None)
+    chosen = chosen or (images[-1] if images and not target else None)
+    if chosen is None or not (chosen.vllm_base or chosen.installs_vllm or chosen.entrypoint or chosen.cmd):
+        return None
+    ctx.built_dockerfiles.add(str(path.resolve()))
+    return chosen
+
+
+def _built_launch(built, entry: list[Word] | None, command: list[Word] | None, sf: SourceFile):
+    """(launcher, words) of a service that runs a built image: the service's ``entrypoint``/``command`` over the
+    image's (a service's entrypoint drops the image's CMD), the image's inherited ``vllm serve`` for a
+    ``vllm/vllm-openai`` base."""
+    from vllm_lint.loaders.shell_launches import expand_words
+    from vllm_lint.loaders.shell_vars import ScriptVariables
+
+    entry_words = entry if entry is not None else built.entrypoint
+    command_words = command if command is not None else (None if entry is not None else built.cmd)
+    if entry_words is None and built.vllm_base:
+        return "image entrypoint", list(command_words or [])
+    words = list(entry_words or []) + list(command_words or [])
+    found = split_launch([], words, None)
+    if found is None and words:
+        for candidate in expand_words(words, ScriptVariables({k: v.value for k, v in built.env.items()}), built.source):
+            found = split_launch([], candidate.words, None)
+            if found is not None:
+                break
+    return found
+
+
+def _reserves_gpus(service: YMap) -> bool:
+    probe = Deployment("", "compose", "", Span.point(""))
+    _gpus(probe, service)
+    runtime = _scalar(service.get("runtime"))
+    return bool(probe.gpus) or runtime is not None and runtime.value == "nvidia"
 
 
 def _environment(d: Deployment, service: YMap, source_for, env: Environment, base_dir: Path, ctx: LoadContext) -> None:

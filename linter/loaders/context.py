@@ -16,6 +16,8 @@ class LoadContext:
     process_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     default_version: str | None = None  # --vllm-version / config
     release_for: Callable[[str | None], object] | None = None  # version -> Release or None
+    vllm_images: list[str] = field(default_factory=list)  # configuration: images whose entrypoint is vLLM's (globs)
+    built_dockerfiles: set = field(default_factory=set)  # Dockerfiles a compose service builds (their launch is the service)
     sources: dict[str, SourceFile] = field(default_factory=dict)  # abspath -> SourceFile
     _displayed: dict[str, SourceFile] = field(default_factory=dict)  # shown path -> SourceFile
 

@@ -8,10 +8,11 @@ container that starts vLLM: ``command`` + ``args`` (``$(VAR)`` expanded from the
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from vllm_lint.loaders.command import attach_args, split_launch, version_from_image
+from vllm_lint.loaders.command import attach_args, split_launch, starts_with_vllm_options, version_from_image, version_from_pip
 from vllm_lint.loaders.common import sequence_words, shell_c_commands
 from vllm_lint.loaders.shell_vars import resolve_script, resolve_words
 from vllm_lint.loaders.context import LoadContext
@@ -88,6 +89,7 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
                     if d is not None:
                         d.group_size = _group_size(doc)
                         _gpu_product(d, spec)
+                        d.notes.extend(_init_downloads(spec))
                         deployments.append(d)
     return deployments
 
@@ -128,12 +130,21 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
     values = {name: var.value for name, var in env.items()}
     command = resolve_words(sequence_words(c.get("command"), sf, None), values.get, kind="kubernetes")
     args = resolve_words(sequence_words(c.get("args"), sf, None), values.get, kind="kubernetes")
-    launch = split_launch(command, args, image)
+    if _is_envsubst_template(sf):  # ${VAR} filled in by envsubst before kubectl apply: unknown, never literal
+        command, args = _envsubst_unknown(command), _envsubst_unknown(args)
+    launch = split_launch(command, args, image, getattr(ctx, "vllm_images", ()))
+    installed = None
     if launch is None:
-        for inner in resolve_script(shell_c_commands(command + args, sf), values):
+        inner_words = shell_c_commands(command + args, sf)
+        for inner in resolve_script(inner_words, values):
             launch = split_launch([], inner, None)
             if launch:
                 break
+        if launch is not None:  # a script that installs vLLM, then starts it (on any image)
+            installed = version_from_pip(" ".join(w.value for cmd in inner_words for w in cmd))
+    if launch is None and not command and args and _custom_image(image, c) \
+            and starts_with_vllm_options(args, ctx.release(None)):
+        launch = "image entrypoint", args  # a templated or custom image given vLLM's options
     if launch is None:
         return None
     name_node = c.get("name")
@@ -146,6 +157,8 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
     version = version_from_image(image)
     if version:
         d.version, d.version_source = version, f"image tag {image}"
+    if installed:
+        d.version, d.version_source = installed, f"pip install vllm=={installed} in the container's script"
     limits = _get(c, "resources", "limits")
     requests = _get(c, "resources", "requests")
     for res in (limits, requests):
@@ -154,7 +167,10 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
             try:
                 d.gpus.append(GpuRequest(gpu.span, count=int(gpu.value), how="nvidia.com/gpu"))
             except ValueError:
-                sf.add("invalid-kubernetes", f"nvidia.com/gpu must be a whole number, not {gpu.value!r}", gpu.span)
+                if "${" in str(gpu.value) and _is_envsubst_template(sf):
+                    d.gpus.append(GpuRequest(gpu.span, how="nvidia.com/gpu"))  # filled in by envsubst: unknown count
+                else:
+                    sf.add("invalid-kubernetes", f"nvidia.com/gpu must be a whole number, not {gpu.value!r}", gpu.span)
             break
     ports = c.get("ports")
     if isinstance(ports, YSeq):
@@ -180,6 +196,67 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
                 d.volumes.append(Volume(source, mp.value, m.span, kind))
     attach_args(d, launch[1], launch[0], ctx)
     return d
+
+
+_ENVSUBST = re.compile(r"^[ \t-]*(?:image|replicas|namespace|nvidia\.com/gpu)[ \t]*:[ \t]*[\"']?\$\{[A-Za-z_]", re.M)
+_ENVSUBST_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _is_envsubst_template(sf) -> bool:
+    """A manifest whose ``image:``, ``replicas:`` ... are ``${VAR}``: filled in by envsubst (or a CI step)
+    before it is applied; the kubelet itself never expands ``${VAR}``."""
+    cached = sf.__dict__.get("_envsubst")
+    if cached is None:
+        cached = sf.__dict__["_envsubst"] = bool(_ENVSUBST.search(sf.text))
+    return cached
+
+
+def _envsubst_unknown(words: list[Word]) -> list[Word]:
+    from dataclasses import replace
+
+    from vllm_lint.launch.deployment import VarUse
+
+    out = []
+    for w in words:
+        names = _ENVSUBST_REF.findall(w.value)
+        out.append(replace(w, variables=w.variables + tuple(VarUse(n, w.span, None, kind="envsubst") for n in names))
+                   if names else w)
+    return out
+
+
+def _custom_image(image: str | None, c: YMap) -> bool:
+    """A container whose image is not vLLM's by name but may run it: templated (``${VLLM_IMAGE}``), named for
+    vLLM (``registry/x/vllm-custom:tag``), or asking for GPUs."""
+    if not image:
+        return False
+    if "${" in image or "{{" in image or "vllm" in image.lower():
+        return True
+    for res in (_get(c, "resources", "limits"), _get(c, "resources", "requests")):
+        if isinstance(res, YMap) and any(str(k).endswith("/gpu") for k, _ in res.items()):
+            return True
+    return False
+
+
+#: An initContainer that fetches a model: ``huggingface-cli download REPO --local-dir DIR``, ``hf download``.
+_DOWNLOAD = re.compile(r"\b(?:huggingface-cli|hf)\s+download\s+([^\s'\"]+)(?:[^\n;&|]*?--local[-_]dir[= ]+([^\s'\"]+))?")
+_SNAPSHOT = re.compile(r"snapshot_download\((?:[^)]*?repo_id\s*=\s*)?['\"]([^'\"]+)['\"][^)]*?(?:local_dir\s*=\s*['\"]([^'\"]+)['\"])?")
+
+
+def _init_downloads(spec: YMap) -> list[str]:
+    """What the pod's initContainers download before vLLM starts (noted on its launches)."""
+    out = []
+    containers = spec.get("initContainers")
+    for c in containers.items if isinstance(containers, YSeq) else []:
+        if not isinstance(c, YMap):
+            continue
+        text = " ".join(str(i.value) for key in ("command", "args") for i in (
+            c.get(key).items if isinstance(c.get(key), YSeq) else [c.get(key)] if isinstance(c.get(key), YScalar) else [])
+            if isinstance(i, YScalar))
+        name = c.get("name").value if isinstance(c.get("name"), YScalar) else "?"
+        for m in list(_DOWNLOAD.finditer(text)) + list(_SNAPSHOT.finditer(text)):
+            where = f" to {m.group(2)}" if m.group(2) else ""
+            out.append(f"initContainer {name} downloads {m.group(1)}{where} before vLLM starts")
+    return out
 
 
 def _env(c: YMap, objects: dict) -> dict[str, EnvVar]:

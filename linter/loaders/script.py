@@ -1,21 +1,25 @@
-"""Shell scripts and Dockerfiles that run ``vllm serve ...`` or
-``python -m vllm.entrypoints.openai.api_server ...`` (``\\`` continuations followed)."""
+"""Shell scripts, Dockerfiles and systemd units that run ``vllm serve ...`` or
+``python -m vllm.entrypoints.openai.api_server ...`` (``\\`` continuations followed).
+
+A script's launches are found through what its commands start (:mod:`.shell_launches`): wrappers
+(``nohup``, ``setsid``, ``exec`` ...), strings that shells run (``bash -c "…"``, ``eval "$cmd"``), ``tmux`` /
+``screen`` / ``pm2``, commands held in variables and arrays (:mod:`.shell_vars`), and containers started with
+``docker run`` / ``podman run`` / ``nerdctl run`` (:mod:`.docker_run`). Dockerfiles: :mod:`.dockerfile`;
+systemd units: :mod:`.systemd`."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, Word
 from vllm_lint.loaders.command import attach_args, split_launch, version_from_image, version_from_pip
 from vllm_lint.loaders.context import LoadContext
-from vllm_lint.loaders.shell_vars import resolve_script
+from vllm_lint.loaders.shell_launches import candidates
+from vllm_lint.loaders.shell_vars import walk_script
 from vllm_lint.sources import shellwords
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 
-_EXEC_FORM = re.compile(r"^(CMD|ENTRYPOINT)\s+(\[.*\])\s*$", re.M | re.I)
-_FROM = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)", re.M | re.I)
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 
 
@@ -27,15 +31,15 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
         sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
         return []
     text = sf.text
-    is_dockerfile = path.name.lower().startswith(("dockerfile", "containerfile")) or path.suffix.lower() in (".dockerfile", ".containerfile")
+    if is_dockerfile(path):
+        return _dockerfile(path, sf, ctx)
+    if path.suffix.lower() == ".service":
+        from vllm_lint.loaders import systemd
+
+        return systemd.load(path, sf, ctx)
     image = None
     version = version_from_pip(text)
     version_source = f"pip install vllm=={version} in {sf.path}" if version else None
-    if is_dockerfile:
-        m = _FROM.search(text)
-        image = m.group(1) if m else None
-        if not version and version_from_image(image):
-            version, version_source = version_from_image(image), f"base image {image}"
     commands: list[list[Word]] = []
     try:
         for command in shellwords.split(text, script=True):
@@ -43,38 +47,149 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
     except shellwords.ShellSyntaxError as exc:
         line, col = sf.position(exc.offset)
         sf.add("invalid-command", f"cannot split this script: {exc}", Span.point(sf.path, line, col))
-    if is_dockerfile:
-        for m in _EXEC_FORM.finditer(text):
-            try:
-                items = json.loads(m.group(2))
-            except ValueError:
-                continue
-            words, cursor = [], m.start(2)
-            for item in items if isinstance(items, list) else []:
-                token = json.dumps(item)
-                at = text.find(token, cursor, m.end(2))
-                span = sf.span(at + 1, at + len(token) - 1) if at >= 0 else sf.span(m.start(2), m.end(2))
-                cursor = at + len(token) if at >= 0 else cursor
-                words.append(Word(str(item), span, str(item) if at >= 0 and token == f'"{item}"' else "", (), at >= 0,
-                                  "json" if at >= 0 else ""))
-            commands.append(words)
     deployments = []
-    for words in resolve_script(commands):
-        launch = split_launch([], words, None)
-        if launch is None:
-            continue
-        launcher, args = launch
-        start = next(i for i, w in enumerate(words) if w.value in ("serve", "-m")) - 1
-        env = {}
-        for w in words[:max(start, 0)]:
-            m = _ASSIGN.match(w.value)
-            if m:
-                env[m.group(1)] = EnvVar(m.group(1), m.group(2), w.span)
-        first = words[max(start, 0)]
-        d = Deployment(sf.path, "script", f"line {first.span.line}", first.span, image=image, env=env,
-                       base_dir=str(path.parent), host_group=str(path.parent.resolve()))
-        if version:
-            d.version, d.version_source = version, version_source
-        attach_args(d, args, launcher, ctx)
-        deployments.append(d)
+    exported: dict[str, EnvVar] = {}
+    for step in walk_script(commands):
+        raw, words = step.raw, step.words
+        _exports(raw, words, exported)
+        for candidate in candidates(step, sf):
+            if candidate.container is not None:
+                from vllm_lint.loaders import docker_run
+
+                d = docker_run.deployment(candidate, sf, path, ctx)
+                if d is not None:
+                    d.notes.extend(_via(candidate))
+                    deployments.append(d)
+                continue
+            d = launch_of(candidate.words, sf, path, ctx, exported, image, version=(version, version_source))
+            if d is None:
+                continue
+            d.notes.extend(_via(candidate))
+            deployments.append(d)
     return deployments
+
+
+#: Commands that name vLLM without starting it (``echo vllm serve …``, ``pkill -f vllm``).
+_NOT_STARTING = {"echo", "printf", "cat", "grep", "egrep", "pkill", "pgrep", "kill", "killall", "which", "type", "man",
+                 "ps", "log", "info", "warn", "error", "print", "logger", "read", "test", "[", "[["}
+
+
+def is_dockerfile(path: Path) -> bool:
+    name = path.name.lower()
+    return name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile"))
+
+
+def launch_start(words: list[Word]) -> int | None:
+    """Index of the launcher's first word (``vllm`` of ``vllm serve``, the interpreter of ``python -m …``)."""
+    import os
+
+    from vllm_lint.launch.args import LEGACY_MODULES, SERVER_MODULES
+
+    for i, w in enumerate(words[:-1]):
+        if os.path.basename(w.value) == "vllm" and words[i + 1].value == "serve":
+            return i
+        if w.value == "-m" and words[i + 1].value in SERVER_MODULES + LEGACY_MODULES:
+            return max(i - 1, 0)
+    return None
+
+
+def launch_of(words: list[Word], sf, path: Path, ctx, exported: dict | None = None, image=None, kind: str = "script",
+              env: dict | None = None, version: tuple = (None, None)) -> Deployment | None:
+    """The launch in one command run on the host (a script's, a unit's ``ExecStart``), or None."""
+    launch = split_launch([], words, None)
+    if launch is None:
+        return None
+    start = launch_start(words)
+    start = 0 if start is None else start
+    lead = next((w.value for w in words[:start] if not _ASSIGN.match(w.value)), None)
+    if lead is not None and lead in _NOT_STARTING or words and words[0].value in _NOT_STARTING:
+        return None
+    launcher, args = launch
+    merged = dict(env or {})
+    merged.update(exported or {})  # what the script exported before the launch, then the command's own prefixes
+    for w in words[:start]:
+        m = _ASSIGN.match(w.value)
+        if m:
+            merged[m.group(1)] = EnvVar(m.group(1), m.group(2) if not any(u.value is None for u in w.variables) else None,
+                                        w.span)
+    first = words[start]
+    d = Deployment(sf.path, kind, f"line {first.span.line}", first.span, image=image, env=merged,
+                   base_dir=str(path.parent), host_group=str(path.parent.resolve()))
+    if version[0]:
+        d.version, d.version_source = version
+    attach_args(d, args, launcher, ctx)
+    return d
+
+
+def _via(candidate) -> list[str]:
+    hops = [h for h in candidate.via if h not in ("exec", "nohup", "time", "command", "builtin")]
+    return [f"started through {' → '.join(hops)}"] if hops else []
+
+
+def _dockerfile(path: Path, sf, ctx) -> list[Deployment]:
+    """A Dockerfile's launches: each stage that sets its own ENTRYPOINT or CMD is an image that can be run;
+    its command is read with what it inherits (a ``vllm/vllm-openai`` base runs ``vllm serve`` with the CMD's
+    arguments). A Dockerfile that a compose service builds is read with that service instead."""
+    from vllm_lint.loaders import dockerfile
+
+    if str(path.resolve()) in ctx.built_dockerfiles:
+        return []
+    deployments = []
+    for image in dockerfile.images(sf, None, getattr(ctx, "vllm_images", ())):
+        if not image.own_command:
+            continue
+        d = image_launch(image, [], None, sf, path, ctx)
+        if d is not None and d.args:
+            deployments.append(d)
+        # an ENTRYPOINT that starts vLLM with no arguments is an image to run, not a launch: the model and the
+        # options come with `docker run`, the compose service or the pod that runs it
+    return deployments
+
+
+def image_launch(image, entry_override: list[Word] | None, cmd_override: list[Word] | None, sf, path: Path, ctx,
+                 kind: str = "script", name: str | None = None, span=None) -> Deployment | None:
+    """The launch an image of a Dockerfile runs: its ENTRYPOINT (or ``entry_override``) with its CMD (or
+    ``cmd_override``); None when that does not start vLLM."""
+    from vllm_lint.loaders.shell_launches import expand_words
+    from vllm_lint.loaders.shell_vars import ScriptVariables
+
+    entry = entry_override if entry_override else image.entrypoint
+    cmd = cmd_override if cmd_override is not None else image.cmd
+    launch = None
+    if entry is None and image.vllm_base is not None:
+        if cmd:
+            launch = "image entrypoint", list(cmd)
+    else:
+        words = list(entry or []) + list(cmd or [])
+        launch = split_launch([], words, None)
+        if launch is None and words:
+            for candidate in expand_words(words, ScriptVariables({k: v.value for k, v in image.env.items()}), sf):
+                launch = split_launch([], candidate.words, None)
+                if launch is not None:
+                    break
+    if launch is None:
+        return None
+    anchor = (cmd or entry or [None])[0]
+    span = span or (anchor.span if anchor is not None else Span.point(sf.path, image.stage.line))
+    d = Deployment(sf.path, kind, name or f"line {span.line}", span, image=image.vllm_base or image.stage.base,
+                   env=dict(image.env), base_dir=str(path.parent), host_group=str(path.parent.resolve()))
+    if image.version:
+        d.version, d.version_source = image.version, image.version_source
+    attach_args(d, launch[1], launch[0], ctx)
+    return d
+
+
+def _exports(raw: list[Word], words: list[Word], exported: dict) -> None:
+    """``export VLLM_X=value`` / ``declare -x VLLM_X=value``: in the environment of every later command. ``words``
+    are the command's words with the script's variables substituted (None: known only at run time)."""
+    if not raw or raw[0].value not in ("export", "declare", "typeset") or len(raw) != len(words):
+        return
+    if raw[0].value != "export" and not any(w.value.startswith("-") and "x" in w.value for w in raw[1:]):
+        return
+    for w, resolved in zip(raw[1:], words[1:]):
+        m = _ASSIGN.match(w.value)
+        if not m or not m.group(1).startswith("VLLM_"):
+            continue  # vLLM's own variables only: the others (CUDA_VISIBLE_DEVICES) would place alternatives on GPUs
+        value = resolved.value.split("=", 1)[1] if "=" in resolved.value and not resolved.variables else None
+        name_span = w.span.shifted(w.raw, 0, len(m.group(1))) if w.exact and w.raw == w.value else None
+        exported[m.group(1)] = EnvVar(m.group(1), value, w.span, name_span=name_span)

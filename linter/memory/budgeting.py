@@ -47,3 +47,14 @@ def scheduler_defaults(version: str, gpu: Gpu) -> tuple[int | None, int]:
     return None, facts["v0_defaults"]["max_num_seqs"]
 
 
+
+def hybrid_facts(version: str) -> dict:
+    """What the release does with hybrid (attention + recurrent-state) models: prefix caching and its default,
+    the kernel block alignment of the attention block (engine.yaml hybrid_kv_cache); {} before 0.10.0."""
+    for entry in engine_facts()["hybrid_kv_cache"]:
+        if _in_range(version, entry):
+            out = dict(entry)
+            since = entry.get("align_checkpoints_since")
+            out["align_checkpoints"] = bool(since) and Version(version) >= Version(since)
+            return out
+    return {}

@@ -16,6 +16,8 @@ class Outcome:
     estimated: dict[str, float] = field(default_factory=dict)  # figure -> value (GiB, or tokens)
     printed: dict[str, float] = field(default_factory=dict)
     skipped: str | None = None
+    info: dict[str, tuple[float, float]] = field(default_factory=dict)  # figure -> (printed, estimated), unchecked
+    estimate: object | None = None
 
     @property
     def errors(self) -> dict[str, float]:
@@ -39,6 +41,17 @@ def launch_of(case: dict) -> Launch:
     if args.get("max-num-batched-tokens"):
         launch.max_num_batched_tokens = int(args["max-num-batched-tokens"])
     launch.enforce_eager = bool(args.get("enforce-eager"))
+    if args.get("block-size"):
+        launch.block_size = int(args["block-size"])
+    launch.language_model_only = bool(args.get("language-model-only"))
+    launch.hf_overrides = args.get("hf-overrides")
+    launch.speculative = args.get("speculative-config")
+    if args.get("enable-lora"):
+        launch.enable_lora = True
+        launch.max_loras = int(args.get("max-loras") or 1)
+        launch.max_lora_rank = int(args.get("max-lora-rank") or 16)
+    launch.data_parallel = int(args.get("data-parallel-size") or 1)
+    launch.expert_parallel = bool(args.get("enable-expert-parallel"))
     return launch
 
 
@@ -53,10 +66,11 @@ def replay(case: dict) -> Outcome:
     if gpu is None:
         out.skipped = f"GPU {case.get('gpu')!r} is not in knowledge/gpus.yaml"
         return out
-    if case.get("gpu_memory_mib"):  # the total the log printed, when it differs from the table's card
+    if case.get("gpu_memory_mib") or case.get("gpu_total_bytes"):  # the total the log printed, when it differs
         from dataclasses import replace
 
-        gpu = replace(gpu, cuda_total_gib=int(case["gpu_memory_mib"]) / 1024)
+        total = int(case["gpu_total_bytes"]) / 1024**3 if case.get("gpu_total_bytes") else int(case["gpu_memory_mib"]) / 1024
+        gpu = replace(gpu, cuda_total_gib=total)
     launch = launch_of(case)
     workers = launch.tensor_parallel * launch.pipeline_parallel
     est = estimate(meta, launch, [(None, gpu)] * workers, str(case["vllm"]))
@@ -68,7 +82,14 @@ def replay(case: dict) -> Outcome:
     if figures.get("available_kv_gib"):
         out.printed["kv_cache"] = float(figures["available_kv_gib"])
         out.estimated["kv_cache"] = min(x.kv_cache.bytes for x in est.gpus) / GiB
-    elif figures.get("kv_cache_tokens"):
+    if figures.get("kv_cache_tokens"):
         out.printed["kv_tokens"] = float(figures["kv_cache_tokens"])
         out.estimated["kv_tokens"] = float(est.kv_cache_tokens)
+    if figures.get("max_concurrency"):
+        out.printed["concurrency"] = float(figures["max_concurrency"])
+        out.estimated["concurrency"] = est.max_concurrency
+    for key, name in (("peak_activation_gib", "activation"), ("cuda_graph_estimate_gib", "cuda_graph")):
+        if figures.get(key) is not None:  # shown by bench/calibration.py, not checked against a target
+            out.info[name] = (float(figures[key]), getattr(g, name).bytes / GiB)
+    out.estimate = est
     return out

@@ -17,6 +17,7 @@ from vllm_lint.launch.deployment import Deployment
 from vllm_lint.launch.placement import placement
 from vllm_lint.memory.estimate import Estimate, estimate
 from vllm_lint.memory.inputs import Launch
+from vllm_lint.memory.shapes import NotModelled
 
 
 @dataclass
@@ -69,8 +70,11 @@ def feasibility(d: Deployment, meta, inventory: Inventory, version: str | None, 
     gpus, why = gpus_of(d, inventory)
     if gpus is None:
         return Feasibility(d, None, None, why)
+    launch.speculative_meta = _draft_meta(launch)
     try:
         result = estimate(meta, launch, gpus, version or "0.0")
+    except NotModelled as exc:  # an architecture the estimate does not model: say which part, give no number
+        return Feasibility(d, gpus, None, f"not modelled: {exc}")
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
         return Feasibility(d, gpus, None, f"the model's config.json lacks the shapes the estimate needs ({exc})")
     if base is not None:
@@ -89,3 +93,13 @@ def _stand_in(d: Deployment, error):
     from vllm_lint.models.stand_in import stand_in
 
     return stand_in(model)
+
+
+def _draft_meta(launch: Launch):
+    """The drafter's own metadata (an EAGLE head or draft model named by --speculative-config), when bundled or cached."""
+    model = (launch.speculative or {}).get("model")
+    if not model or model in ("ngram", "[ngram]"):
+        return None
+    from vllm_lint.models.snapshot import load_snapshot
+
+    return load_snapshot(str(model))

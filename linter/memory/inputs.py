@@ -3,7 +3,16 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+#: Options that change what vLLM budgets but the estimate does not model: each given one is named in a note.
+UNMODELLED_OPTIONS = ("kv-cache-memory-bytes", "cpu-offload-gb", "decode-context-parallel-size",
+                      "prefill-context-parallel-size", "kv-transfer-config", "kv-offloading-size",
+                      "num-gpu-blocks-override", "mamba-block-size", "mm-encoder-only")
+
+#: Environment variables whose value changes what vLLM budgets (knowledge/vllm/engine.yaml says how).
+MEMORY_ENV = ("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS", "VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE",
+              "VLLM_PP_LAYER_PARTITION", "VLLM_MLA_DISABLE")
 
 
 @dataclass
@@ -28,9 +37,26 @@ class Launch:
     skip_mm_profiling: bool = False
     max_pixels: int | None = None
     expert_parallel: bool = False
+    data_parallel: int = 1  # --data-parallel-size: engines of tensor × pipeline GPUs each
+    language_model_only: bool = False  # --language-model-only: no vision tower loaded or profiled
+    hf_overrides: dict | None = None  # --hf-overrides, applied to config.json as vLLM does
+    speculative: dict | None = None  # --speculative-config
+    speculative_meta: object | None = None  # the draft model's metadata (EAGLE head, draft model), when known
+    enable_lora: bool = False
+    max_loras: int = 1
+    max_lora_rank: int = 16
+    max_cpu_loras: int | None = None
+    lora_dtype: str = "auto"
+    enable_prefix_caching: bool | None = None  # None: the release's default for the model
+    mamba_cache_mode: str | None = None
+    mamba_ssm_cache_dtype: str | None = None
+    mamba_cache_dtype: str | None = None
+    disable_hybrid_kv_cache_manager: bool = False
+    env: dict = field(default_factory=dict)  # VLLM_* variables of the launch that change memory
+    unmodelled: list[str] = field(default_factory=list)  # options given that the estimate does not model
 
     @classmethod
-    def from_deployment(cls, d) -> "Launch":
+    def from_deployment(cls, d) -> Launch:
         launch = cls(tensor_parallel=d.tensor_parallel, pipeline_parallel=d.pipeline_parallel)
         launch.max_model_len = human_int(d.value("max-model-len"))
         gmu = d.number("gpu-memory-utilization")
@@ -53,6 +79,26 @@ class Launch:
         if isinstance(kwargs, dict):
             launch.max_pixels = _int_or_none(kwargs.get("max_pixels"))
         launch.expert_parallel = d.flag_set("enable-expert-parallel")
+        launch.data_parallel = d.number("data-parallel-size-local", int) or d.number("data-parallel-size", int) or 1
+        launch.language_model_only = d.flag_set("language-model-only")
+        overrides = d.json_value("hf-overrides")
+        launch.hf_overrides = overrides if isinstance(overrides, dict) else None
+        spec = d.json_value("speculative-config")
+        launch.speculative = spec if isinstance(spec, dict) else None
+        launch.enable_lora = d.flag_set("enable-lora")
+        launch.max_loras = d.number("max-loras", int) or 1
+        launch.max_lora_rank = d.number("max-lora-rank", int) or 16
+        launch.max_cpu_loras = d.number("max-cpu-loras", int)
+        launch.lora_dtype = d.value("lora-dtype") or "auto"
+        if d.arg("enable-prefix-caching") is not None:
+            launch.enable_prefix_caching = d.flag_set("enable-prefix-caching")
+        launch.mamba_cache_mode = d.value("mamba-cache-mode")
+        launch.mamba_ssm_cache_dtype = d.value("mamba-ssm-cache-dtype")
+        launch.mamba_cache_dtype = d.value("mamba-cache-dtype")
+        launch.disable_hybrid_kv_cache_manager = d.flag_set("disable-hybrid-kv-cache-manager")
+        launch.unmodelled = [f"--{name}" for name in UNMODELLED_OPTIONS if d.arg(name) is not None]
+        env = getattr(d, "env_value", None) or {}
+        launch.env = {k: v for k, v in env.items() if k in MEMORY_ENV and v is not None}
         return launch
 
 

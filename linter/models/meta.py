@@ -76,6 +76,7 @@ class ModelMeta:
     weights: WeightInfo | None = None
     files: list[str] | None = None  # the repository's file names, when known
     origin: str | None = None  # where the data was read: a URL, a cache folder, a snapshot's provenance
+    tokenizer: dict | None = None  # what a models lock recorded of tokenizer_config.json: {"chat_template": bool|None, ...}
 
     # ------------------------------------------------------------------ the language model
 
@@ -181,6 +182,16 @@ class ModelMeta:
                 not any(f.endswith((".safetensors", ".bin", ".pt")) for f in self.files):
             return "gguf", None
         return None, None
+
+    @property
+    def has_chat_template(self) -> bool | None:
+        """Whether the checkpoint ships a chat template (tokenizer_config.json's ``chat_template``, or
+        ``chat_template.jinja`` / ``chat_template.json``); None when not known."""
+        if isinstance(self.tokenizer, dict) and isinstance(self.tokenizer.get("chat_template"), bool):
+            return self.tokenizer["chat_template"]
+        if self.files and any(f in ("chat_template.jinja", "chat_template.json") for f in self.files):
+            return True
+        return None
 
     # ------------------------------------------------------------------ code
 

@@ -1,9 +1,12 @@
-"""Stand-ins for the estimate: a quantized checkpoint whose own metadata cannot be had is estimated from its base
-model's shapes (same name without the ``-FP8``/``-AWQ``/... suffix) with the method and bits its name states.
+"""Stand-ins: a quantized checkpoint whose own metadata cannot be had is estimated from its base model's shapes
+(same name without the ``-FP8``/``-AWQ``/... suffix) with the method and bits its name states, and the rules that
+need only shapes (``NEEDS = ("shapes",)``: context length, rope scaling, tensor-parallel divisibility) read the
+base model's through :func:`shape_source`, saying so in their messages.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,3 +67,44 @@ def _stand_in(model_id: str, cache: Path | None, cache_state: int | None) -> tup
         if isinstance(meta, ModelMeta) and not meta.quant_method:
             return meta, method, bits
     return None
+
+
+# ---------------------------------------------------------------------------------------- stand-ins for the shape rules
+
+#: Failures after which no stand-in is used: the model id itself is wrong, or it is a local folder.
+NO_STAND_IN = frozenset({"not-found", "local-missing", "local-unmounted", "no-config"})
+
+
+@dataclass(frozen=True)
+class ShapeSource:
+    """Where a launch's model shapes (heads, layers, context length, rope) are read: the model's own metadata,
+    or — a quantized checkpoint whose own metadata is not available — its base model's (``base`` names it).
+    Shapes are what quantizing does not change; the quantization itself (method, block and group sizes) is
+    only in the checkpoint's own files."""
+
+    meta: ModelMeta
+    model: str  # the model the launch names
+    base: str | None = None  # the base model whose shapes stand in, None when they are the model's own
+    method: str | None = None  # the quantization the name states (stand-ins only)
+    bits: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The model as a message names it, saying where its shapes come from when they are not its own."""
+        if self.base is None:
+            return self.meta.model_id
+        return f"{self.model} (from {self.base}'s shapes: its own metadata is not available)"
+
+
+def shape_source(model: str | None, meta: ModelMeta | None, error=None) -> ShapeSource | None:
+    """The shapes of a launch's model: its own ``meta`` when there is one, else a stand-in (:func:`stand_in`)
+    unless the failure says the id itself is wrong or the model is a local folder. Never the network."""
+    if meta is not None:
+        return ShapeSource(meta, meta.model_id)
+    if not model or model.startswith(("/", "./", "../", "~")) or getattr(error, "kind", None) in NO_STAND_IN:
+        return None
+    found = stand_in(model)
+    if found is None:
+        return None
+    base, method, bits = found
+    return ShapeSource(base, model, base.model_id, method, bits)

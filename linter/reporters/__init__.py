@@ -1,14 +1,14 @@
 """Last stage, reporters: findings to text for people and to formats for machines.
 
-In: the run's result (findings, notes, estimates). Out: text, json, sarif, github, rdjson or markdown
-(:func:`render`), the VRAM report (:mod:`.vram_table`, :mod:`.html_report`) and the one pull-request comment
+In: the run's result (findings, notes, estimates). Out: text, json, sarif, github, rdjson, markdown, gitlab
+(Code Quality) or junit (:func:`render`; ``baseline``, the document ``vllm-lint baseline`` writes), the VRAM report (:mod:`.vram_table`, :mod:`.html_report`) and the one pull-request comment
 vllm-lint keeps up to date (:mod:`.pr_comment`).
 """
 from __future__ import annotations
 
 from importlib import import_module
 
-FORMATS = ("text", "json", "sarif", "github", "rdjson", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "rdjson", "markdown", "gitlab", "junit")
 
 
 def render(fmt: str, result, **options) -> str:

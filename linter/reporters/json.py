@@ -4,7 +4,9 @@ from __future__ import annotations
 import json as _json
 
 
-def finding_dict(f) -> dict:
+def finding_dict(f, settings=None) -> dict:
+    from vllm_lint.docs import finding_url
+
     return {
         "code": f.code,
         "name": f.name,
@@ -17,6 +19,7 @@ def finding_dict(f) -> dict:
         "end_column": f.span.end_column,
         "deployment": f.deployment,
         "hint": f.hint,
+        "url": finding_url(f, settings),
         "fix": None if f.fix is None else {
             "description": f.fix.description,
             "safe": f.fix.safe,
@@ -27,4 +30,4 @@ def finding_dict(f) -> dict:
 
 
 def render(result, **_) -> str:
-    return _json.dumps([finding_dict(f) for f in result.findings], indent=2, ensure_ascii=False) + "\n"
+    return _json.dumps([finding_dict(f, result.project.settings) for f in result.findings], indent=2, ensure_ascii=False) + "\n"

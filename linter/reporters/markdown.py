@@ -14,6 +14,8 @@ def _cell(text: str) -> str:
 
 
 def render(result, **_) -> str:
+    from vllm_lint.docs import finding_url
+
     lines = [MARKER, "## vllm-lint", ""]
     counts = Counter(f.severity for f in result.findings)
     n = len(result.project.deployments)
@@ -29,7 +31,7 @@ def render(result, **_) -> str:
         lines += ["", f"### `{path}`", "", "| | line | rule | message |", "|---|---|---|---|"]
         for f in findings:
             message = _cell(f.message) + (f"<br>💡 {_cell(f.hint)}" if f.hint else "")
-            lines.append(f"| {_ICON[f.severity]} | {f.span.line}:{f.span.column} | `{f.code}` {f.name} | {message} |")
+            lines.append(f"| {_ICON[f.severity]} | {f.span.line}:{f.span.column} | [`{f.code}`]({finding_url(f, result.project.settings)}) {f.name} | {message} |")
     project = result.project
     estimated = [f for f in map(project.feasibility_of, project.deployments) if f.estimate is not None]
     if estimated:

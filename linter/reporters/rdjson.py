@@ -22,6 +22,8 @@ def _position(project, span, end=False) -> dict:
 
 
 def render(result, **_) -> str:
+    from vllm_lint.docs import finding_url
+
     project = result.project
     diagnostics = []
     for f in result.findings:
@@ -30,7 +32,7 @@ def render(result, **_) -> str:
             "location": {"path": f.span.path, "range": {"start": _position(project, f.span), "end": _position(project, f.span, True)}},
             "severity": _SEVERITY[f.severity],
             "source": {"name": "vllm-lint"},
-            "code": {"value": f"{f.code} {f.name}"},
+            "code": {"value": f"{f.code} {f.name}", "url": finding_url(f, project.settings)},
         }
         if f.fix is not None and f.fix.edits:
             item["suggestions"] = [{"range": {"start": _position(project, e.span), "end": _position(project, e.span, True)},

@@ -11,6 +11,9 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def render(result, **_) -> str:
+    from vllm_lint.docs import rule_url
+
+    settings = result.project.settings
     rules = list(all_rules())
     index = {r.code: i for i, r in enumerate(rules)}
     results = []
@@ -55,6 +58,7 @@ def render(result, **_) -> str:
                     "shortDescription": {"text": r.summary},
                     "fullDescription": {"text": r.summary},
                     "help": {"text": r.doc, "markdown": r.doc},
+                    "helpUri": rule_url(r.code, settings, r.name),
                     "defaultConfiguration": {"level": _LEVEL[r.severity]},
                     "properties": {"category": r.category, "tags": [r.category]},
                 } for r in rules],

@@ -12,6 +12,8 @@ def render(result, *, color: bool = False, quiet: bool = False, verbose: bool = 
     def c(code, text):
         return f"{code}{text}{_RESET}" if color else text
 
+    from vllm_lint.docs import finding_url
+
     lines: list[str] = []
     project = result.project
     for f in result.findings:
@@ -33,6 +35,7 @@ def render(result, *, color: bool = False, quiet: bool = False, verbose: bool = 
             lines.append(f"  = help: {f.hint}")
         if f.fix is not None:
             lines.append(f"  = fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.description}")
+        lines.append(c(_DIM, f"  = docs: {finding_url(f, project.settings)}"))
         lines.append("")
     if statistics:
         counts = Counter((f.code, f.name) for f in result.findings)

@@ -10,7 +10,7 @@ from vllm_lint.memory.text import GiB, model_label
 def verdict(est) -> str:
     if not est.weights_fit:
         return "weights do not fit"
-    if est.kv_cache_tokens < est.max_model_len:
+    if est.max_concurrency < 1:
         return "KV cache too small"
     return "fits"
 
@@ -76,8 +76,8 @@ def text_estimate(est, head: str = "") -> str:
     g = est.gpus[0]
     lines.append(f"  weights: {g.weights.basis} ({g.weights.note}); activations, graphs, other: rule of thumb; "
                  f"uncertainty on the KV cache ±{est.uncertainty:.0%}")
-    lines.append(f"  CUDA graphs: {g.cuda_graph.note}; KV cache per token {est.kv_bytes_per_token:,} B per GPU "
-                 f"({g.kv_cache.note})")
+    lines.append(f"  CUDA graphs: {g.cuda_graph.note}; KV cache {est.num_blocks:,} blocks of {est.block_size} tokens, "
+                 f"{est.kv_bytes_per_request / GiB:.2f} GiB per {est.max_model_len:,}-token request ({g.kv_cache.note})")
     lines.append(f"  KV cache: {est.kv_cache_tokens:,} tokens; maximum concurrency for {est.max_model_len:,} tokens per "
                  f"request: {est.max_concurrency:.2f}x")
     fit = verdict(est)

@@ -44,6 +44,11 @@ _HELM = re.compile(r"\{\{-?\s*(?:[^}]*\.(?:Values|Release|Chart|Capabilities|Fil
 _K8S = re.compile(r"^apiVersion\s*:", re.M)
 _K8S_KIND = re.compile(r"^kind\s*:", re.M)
 _LAUNCH = re.compile(r"\bvllm\s+serve\b|vllm\.entrypoints\.(?:openai\.)?api_server\b")
+#: Scripts that start the vLLM image (``docker run … vllm/vllm-openai:TAG --model …``), Dockerfiles built on it
+#: or on a vLLM install (issue 14).
+_VLLM_IMAGE_REF = re.compile(r"\bvllm/vllm-openai\b|/vllm-openai:")
+_DOCKERFILE_VLLM = re.compile(r"^[ \t]*FROM[ \t]+(?:--platform=\S+[ \t]+)?\S*vllm|"
+                              r"\b(?:pip3?|uv[ \t]+pip)[ \t]+install\b[^\n]*[ \t\"']vllm(?:[=<>\[\"' \t]|$)", re.M | re.I)
 _VLLM_CONFIG_KEY = re.compile(r"^(model|tensor[-_]parallel[-_]size|max[-_]model[-_]len|gpu[-_]memory[-_]utilization|served[-_]model[-_]name|quantization|kv[-_]cache[-_]dtype)\s*:", re.M)
 
 
@@ -177,11 +182,22 @@ def classify(path: Path, head: str) -> str | None:
             return "vllm-config"
         return None
     if name.startswith(("dockerfile", "containerfile")) or name.endswith(SCRIPT_SUFFIXES) or head.startswith("#!"):
-        return "script" if _LAUNCH.search(head) else None
+        if _LAUNCH.search(head):
+            return "script"
+        if name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile")):
+            return "script" if _DOCKERFILE_VLLM.search(head) else None
+        return "script" if _VLLM_IMAGE_REF.search(head) else None
+    if name.endswith(".service") and "[Service]" in head:
+        return "script" if _LAUNCH.search(head) else None  # a systemd unit (loaders/systemd.py)
     return None
 
 
 def _head(path: Path) -> str:
+    from vllm_lint.sources.overlay import text_of
+
+    edited = text_of(path)  # an editor's unsaved buffer (the language server)
+    if edited is not None:
+        return edited[:256 * 1024]
     try:
         with open(path, "rb") as f:
             data = f.read(256 * 1024)
@@ -191,9 +207,11 @@ def _head(path: Path) -> str:
 
 
 def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compose: list[list[Path]] | None = None,
-             projects: list[list[str]] | None = None) -> Found:
+             projects: list[list[str]] | None = None, respect_gitignore: bool = True) -> Found:
     """The files under ``paths`` by kind. ``explicit_compose``: ``--compose-file`` lists (each merged as one
-    project); ``projects``: the configuration's groups of file globs (relative to ``root``) that run together."""
+    project); ``projects``: the configuration's groups of file globs (relative to ``root``) that run together;
+    ``respect_gitignore``: folders are walked without what their ``.gitignore`` / ``.ignore`` files ignore
+    (:mod:`.ignorefiles`)."""
     found = Found()
     excluder = Excluder(excludes, root)
     files: list[Path] = []
@@ -203,7 +221,12 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
             found.problems.append((p, "no such file or directory" + (" (broken symbolic link)" if p.is_symlink() else "")))
             continue
         if p.is_dir():
-            _walk(p, excluder, files, seen_dirs, found)
+            if respect_gitignore:
+                from vllm_lint.sources.ignorefiles import WithIgnoreFiles
+
+                _walk(p, WithIgnoreFiles(excluder, p), files, seen_dirs, found)
+            else:
+                _walk(p, excluder, files, seen_dirs, found)
         elif p.name == ".env" or p.name.endswith(".env"):
             # a changed .env re-lints the compose files beside it
             for sibling in sorted(p.parent.iterdir()):
@@ -367,8 +390,11 @@ def _dotenv_values(path: Path, names: tuple[str, ...]) -> dict[str, str]:
     if not path.is_file():
         return {}
     out: dict[str, str] = {}
+    from vllm_lint.sources.overlay import text_of
+
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = text_of(path)
+        text = path.read_text(encoding="utf-8", errors="replace") if text is None else text
     except OSError:
         return {}
     for line in text.splitlines():

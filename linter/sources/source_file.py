@@ -81,6 +81,11 @@ class UnreadableFile(Exception):
 
 def read_text(path: Path) -> str:
     """The text of a configuration file, or :class:`UnreadableFile` saying why not."""
+    from vllm_lint.sources.overlay import text_of
+
+    edited = text_of(path)  # an editor's unsaved buffer (the language server)
+    if edited is not None:
+        return edited
     try:
         size = path.stat().st_size
     except OSError as exc:

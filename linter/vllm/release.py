@@ -415,6 +415,28 @@ class Release:
             vals.pop(pos["dest"], None)
         return ParseResult(True, values=vals)
 
+    def check_values(self, flag: str, values: list[str]) -> str | None:
+        """As :meth:`check_value` for an option given several words (``nargs='+'``: ``--cuda-graph-sizes 4 8``),
+        each converted on its own as argparse does."""
+        if len(values) == 1:
+            return self.check_value(flag, values[0])
+        key = (flag, tuple(values))
+        memo = self.__dict__.setdefault("_check_memo", {})
+        if key not in memo:
+            r = self.parse([flag, *values])
+            memo[key] = None if r.ok else r.error
+        return memo[key]
+
+    def check_inline(self, flag: str, value: str) -> str | None:
+        """As :meth:`check_value` for ``--flag=value`` written in one word (a boolean flag given a value is
+        argparse's "ignored explicit argument", not an unrecognized word)."""
+        key = (f"{flag}=", value)
+        memo = self.__dict__.setdefault("_check_memo", {})
+        if key not in memo:
+            r = self.parse([f"{flag}={value}"])
+            memo[key] = None if r.ok else r.error
+        return memo[key]
+
     def check_value(self, flag: str, value: str | None) -> str | None:
         """None if this release's parser accepts ``value`` for ``flag`` (``value`` None: the
         flag alone), else the error message argparse (or vLLM) would print."""

@@ -171,6 +171,7 @@ def convert(conv: dict | None, val: str):
                 raise ConversionTypeError(f"1 validation error for {what}\n  Invalid JSON: {val!r}") from None
             raise ConversionValueError(val) from None
         try:
+            _int_fields(data, conv, what)
             return _json_object_check(data, conv, what)
         except ConversionTypeError:
             if k == "dataclass":
@@ -201,6 +202,26 @@ def convert(conv: dict | None, val: str):
         except ConversionTypeError:
             raise ConversionValueError(val) from None
     return val  # "custom": accepted as written
+
+
+#: Integer fields that vLLM's config classes validate when their JSON is parsed (``-Ox`` -> ``{"level": "x"}``).
+_INT_FIELDS = {"CompilationConfig": ("level",)}
+
+
+def _int_fields(data, conv: dict, what: str) -> None:
+    """pydantic's int validation of a config's integer fields, as the real parser rejects ``-Ox`` / ``-O{}``."""
+    if not isinstance(data, dict):
+        return
+    for key in _INT_FIELDS.get(what, ()):
+        if key not in data or data[key] is None:
+            continue
+        v = data[key]
+        if isinstance(v, bool) or not isinstance(v, (int, str)) or isinstance(v, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", v):
+            kind = "int_parsing, input_value=%r, input_type=str" % v if isinstance(v, str) else \
+                "int_type, input_value=%r, input_type=%s" % (v, type(v).__name__)
+            raise ConversionTypeError(f"1 validation error for {what}\n{key}\n  Input should be a valid integer"
+                                      f"{', unable to parse string as an integer' if isinstance(v, str) else ''} "
+                                      f"[type={kind}]")
 
 
 def _inner_repr(inner: dict) -> str:
