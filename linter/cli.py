@@ -333,7 +333,7 @@ def launches_command(paths, fmt, reading):
     for d in project.deployments:
         gpus = [g.how + (f" {','.join(g.device_ids)}" if g.device_ids else f" x{g.count}" if g.count else "")
                 for g in d.gpus]
-        rows.append({"file": d.span.path, "line": d.span.line, "kind": d.kind, "name": d.name, "image": d.image,
+        rows.append({"file": d.span.path, "line": d.span.line, "kind": d.source_format or d.kind, "name": d.name, "image": d.image,
                      "vllm_version": d.version, "version_source": d.version_source, "launcher": d.launcher,
                      "model": d.model, "tensor_parallel_size": d.tensor_parallel, "gpus": gpus})
     if fmt == "json":
@@ -409,8 +409,11 @@ def upgrade_command(paths, to, source, fmt, reading, fix, unsafe_fixes, show_dif
               help="Seconds each launch may take to print its KV cache figures.")
 @click.option("--launch", "only", multiple=True, metavar="NAME", help="Only the launches of this name (repeatable).")
 @click.option("--logs", type=click.Path(path_type=Path, file_okay=False), help="Keep each start-up's log in this folder.")
+@click.option("--driver", type=click.Choice(["auto", "server", "engine"]), default="auto", show_default=True,
+              help="Start vLLM's OpenAI server (as vllm serve), or its engine alone (auto: the server where uvicorn "
+                   "and fastapi are installed).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def calibrate_command(paths, reading, python, timeout, only, logs, fmt):
+def calibrate_command(paths, reading, python, timeout, only, logs, driver, fmt):
     """Start each launch in PATHS with this host's vLLM and dummy weights (`--load-format dummy`: nothing is
     downloaded), one process at a time, and print what vLLM reports (weights, available KV cache, KV cache tokens,
     maximum concurrency) next to vllm-lint's estimate for this host's GPU (`--gpu`, default auto). Proves a launch
@@ -434,7 +437,8 @@ def calibrate_command(paths, reading, python, timeout, only, logs, fmt):
         click.echo("vllm-lint: no vLLM launch found", err=True)
         sys.exit(EXIT_ERROR)
     result = calibrate(project, python=python, timeout=timeout, log_dir=logs, only=list(only) or None,
-                       version=version, progress=lambda message: click.echo(f"vllm-lint: {message}", err=True))
+                       version=version, driver=driver,
+                       progress=lambda message: click.echo(f"vllm-lint: {message}", err=True))
     if fmt == "json":
         data = as_dict(result)
         data["notes"] = project.notes + data["notes"]

@@ -182,6 +182,10 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
         for d in script.load(path, ctx):
             d.host_group = found.project_of(path)  # scripts beside each other are alternatives, unless projects: joins them
             deployments.append(d)
+    if found.formats:  # production-stack values, Ray Serve, SkyPilot, dstack, Truss, Python launchers
+        from vllm_lint.loaders import formats
+
+        deployments += formats.load_all(found.formats, ctx)
     for d in deployments:
         merge_config_file(d, ctx)
     referenced = {d.config_file for d in deployments if d.config_file}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 import textwrap
 import time
@@ -41,6 +42,8 @@ EXPECTED = {
     "deepseek-v3-5l-mla.log": {"weights_gib": 26.73, "available_kv_gib": 87.16, "kv_tokens": 16_248_304,
                                "max_concurrency": 495.86, "concurrency_len": 32768},
     "failed-no-vllm.log": {},
+    "qwen3-8b-eager-calibrate.log": {"weights_gib": 15.27, "available_kv_gib": 109.48, "kv_tokens": 797_232,
+                                     "max_concurrency": 97.32, "concurrency_len": 8192},
 }
 
 
@@ -62,6 +65,18 @@ def test_prefixed_lines_give_the_same_figures(prefix):
     assert rec["peak_activation_gib"] == 2.58 and rec["cudagraph_estimate_gib"] == 0.81
     trimmed = startup_log.trim_log(prefixed, failed=False)
     assert "Available KV cache memory: 71.95 GiB" in trimmed and "Memory profiling takes" in trimmed
+
+
+def test_the_log_of_a_real_calibrate_run():
+    """`vllm-lint calibrate` on the lent H200 (vLLM 0.20.2, engine driver): the engine core's lines carry its
+    process name, the ready line is the driver's; the figures are those the estimate was compared with."""
+    text = log("qwen3-8b-eager-calibrate.log")
+    assert startup_log.READY.search(text) and "(EngineCore pid=675) INFO" in text
+    rec = startup_log.parse_log_text(text)
+    assert rec["init_engine_s"] == 15.28 and rec["backends"][:2] == [
+        "Using FLASH_ATTN attention backend out of potential backends: ['FLASH_ATTN', 'TRITON_ATTN', 'FLEX_ATTENTION'].",
+        "Using FlashAttention version 3"]
+    assert startup_log.error_lines(text) == []
 
 
 def test_the_rest_of_the_record():
@@ -153,15 +168,56 @@ time.sleep(600)
 '''
 
 
+FAKE_ENGINE = {  # what the engine driver imports: vLLM's parser, EngineArgs, UsageContext and LLMEngine
+    "vllm/__init__.py": '__version__ = "0.20.2"\nfrom vllm.engine.llm_engine import LLMEngine\n',
+    "vllm/engine/__init__.py": "",
+    "vllm/engine/arg_utils.py": """
+import argparse
+class EngineArgs:
+    @staticmethod
+    def add_cli_args(parser):
+        for flag in ("--model", "--served-model-name", "--load-format", "--max-model-len", "--max-num-seqs",
+                     "--max-num-batched-tokens", "--gpu-memory-utilization"):
+            parser.add_argument(flag)
+        parser.add_argument("--skip-tokenizer-init", action="store_true")
+        return parser
+    @classmethod
+    def from_cli_args(cls, args):
+        engine_args = cls()
+        engine_args.__dict__.update(vars(args))
+        return engine_args
+""",
+    "vllm/utils/__init__.py": "",
+    "vllm/utils/argparse_utils.py": "from argparse import ArgumentParser as FlexibleArgumentParser\n",
+    "vllm/usage/__init__.py": "",
+    "vllm/usage/usage_lib.py": "import enum\nclass UsageContext(enum.Enum):\n    OPENAI_API_SERVER = 'server'\n",
+    "vllm/engine/llm_engine.py": """
+import json, os
+class LLMEngine:
+    @classmethod
+    def from_engine_args(cls, engine_args, usage_context=None):
+        with open(os.path.join(os.environ["FAKE_VLLM_OUT"], "engine.json"), "w") as f:
+            json.dump({"args": engine_args.__dict__, "usage_context": str(usage_context)}, f)
+        for line in open(os.environ["FAKE_VLLM_LOG"]).read().splitlines():
+            print(line, flush=True)
+        return cls()
+""",
+}
+
+
 @pytest.fixture
 def fake_vllm(tmp_path, monkeypatch):
-    """A `vllm` 0.20.2 package on PYTHONPATH whose server prints a real log; returns the folder it reports to."""
+    """A `vllm` 0.20.2 package on PYTHONPATH whose server prints a real log (and whose engine does, for the engine
+    driver), with uvicorn and fastapi; returns the folder it reports to."""
     site = tmp_path / "site"
     package = site / "vllm" / "entrypoints" / "openai"
     package.mkdir(parents=True)
-    for folder in (site / "vllm", site / "vllm" / "entrypoints", package):
+    for folder in (site / "vllm" / "entrypoints", package, site / "uvicorn", site / "fastapi"):
+        folder.mkdir(parents=True, exist_ok=True)
         (folder / "__init__.py").write_text("")
-    (site / "vllm" / "__init__.py").write_text('__version__ = "0.20.2"\n')
+    for name, text in FAKE_ENGINE.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(textwrap.dedent(text))
     (package / "api_server.py").write_text(FAKE_SERVER)
     meta = site / "vllm-0.20.2.dist-info"
     meta.mkdir()
@@ -278,6 +334,29 @@ def test_what_did_not_start_is_said(tmp_path, fake_vllm, monkeypatch, mode, stat
     if mode == "hang":
         assert row["vllm"] == {} and row["seconds"] >= 3
     assert gone(int((fake_vllm / "child.pid").read_text()))
+
+
+@pytest.mark.parametrize("how", ["--driver engine", "no uvicorn"])
+def test_the_engine_without_its_server(tmp_path, fake_vllm, how):
+    """Where uvicorn or fastapi are missing (the lent GPU's bundle) or with --driver engine, the engine alone is
+    built from the same words by vLLM's own parser, with the API server's usage context."""
+    import shutil
+
+    write(tmp_path, {"compose.yaml": QWEN3_8B_LAUNCH})
+    extra = ["--driver", "engine"] if how == "--driver engine" else []
+    if how == "no uvicorn":
+        shutil.rmtree(Path(os.environ["PYTHONPATH"]) / "uvicorn")
+    out = CliRunner().invoke(main, ["calibrate", str(tmp_path), "--offline", "--gpu", "h200", "--format", "json", *extra])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["driver"] == "engine" and any("without its HTTP server" in n for n in data["notes"])
+    [row] = data["launches"]
+    assert row["status"] == "started" and row["vllm"] == EXPECTED["qwen3-8b-bf16.log"]
+    assert "--host" not in row["command"] and row["command"][1:3] == ["-c", "<vllm_lint.calibrate.runner.ENGINE_DRIVER>"]
+    engine = json.loads((fake_vllm / "engine.json").read_text())
+    assert engine["usage_context"] == "UsageContext.OPENAI_API_SERVER"
+    assert engine["args"]["load_format"] == "dummy" and engine["args"]["skip_tokenizer_init"] is True
+    assert engine["args"]["max_model_len"] == "8192" and engine["args"]["served_model_name"] == "Qwen/Qwen3-8B"
 
 
 def test_launches_that_cannot_be_started_here_are_skipped(tmp_path, fake_vllm):

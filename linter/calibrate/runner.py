@@ -1,7 +1,8 @@
 """``vllm-lint calibrate``: start each launch with the vLLM installed on this host, with dummy weights, and put
 what vLLM printed next to vllm-lint's estimate.
 
-Per launch, one process: ``python -m vllm.entrypoints.openai.api_server`` with the launch's own engine options
+Per launch, one process: ``python -m vllm.entrypoints.openai.api_server`` (or, without uvicorn and fastapi, the
+engine alone: :data:`ENGINE_DRIVER`) with the launch's own engine options
 (from its command line and ``--config`` file, as parsed), ``--load-format dummy`` (vLLM allocates the real
 parameter tensors and fills them with random values: nothing is downloaded), ``--skip-tokenizer-init`` where the
 release has it, and the model as a folder holding the metadata vllm-lint resolved (``config.json``, the
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -27,6 +29,29 @@ from vllm_lint.calibrate.startup_log import READY, error_lines, kv_figures, pars
 
 GIB = 1 << 30
 SERVER_MODULE = "vllm.entrypoints.openai.api_server"
+#: The engine without its HTTP server (``--driver engine``, or ``auto`` where uvicorn/fastapi are missing): vLLM's own
+#: parser reads the same words, the engine is built with the API server's usage context (so the defaults that
+#: depend on it, such as --max-num-batched-tokens, are the ones `vllm serve` gets), and a ready line is printed.
+ENGINE_DRIVER = r"""
+import sys
+from vllm.engine.arg_utils import EngineArgs
+try:
+    from vllm.utils.argparse_utils import FlexibleArgumentParser
+except ImportError:
+    from vllm.utils import FlexibleArgumentParser
+from vllm.usage.usage_lib import UsageContext
+parser = EngineArgs.add_cli_args(FlexibleArgumentParser())
+args, unknown = parser.parse_known_args(sys.argv[1:])
+if unknown:
+    print("WARNING vllm-lint calibrate: options the engine does not take, not passed: " + " ".join(unknown), flush=True)
+engine_args = EngineArgs.from_cli_args(args)
+from vllm import LLMEngine
+engine = LLMEngine.from_engine_args(engine_args, usage_context=UsageContext.OPENAI_API_SERVER)
+print("INFO vllm-lint calibrate: Application startup complete (engine built, no HTTP server).", flush=True)
+import os
+os._exit(0)
+"""
+ENGINE_DRIVER_SHOWN = "<vllm_lint.calibrate.runner.ENGINE_DRIVER>"  # the script, as commands and logs show it
 
 #: Options not passed on: where the server listens and what it serves (calibrate sets its own), the model's files
 #: (replaced by the metadata folder), what needs files or a tokenizer that are not here (chat templates, LoRA
@@ -68,11 +93,18 @@ except Exception:
     import vllm
     v = getattr(vllm, "__version__", "")
 sys.stdout.write(v)
+sys.stdout.write(" server" if importlib.util.find_spec("uvicorn") and importlib.util.find_spec("fastapi") else " engine")
 """
 
 
 def installed_vllm(python: str, env: dict | None = None, timeout: float = 120) -> str:
     """The vLLM release ``python`` imports (``importlib.metadata``, else ``vllm.__version__``); NoVllm if none."""
+    return probe_vllm(python, env, timeout)[0]
+
+
+def probe_vllm(python: str, env: dict | None = None, timeout: float = 120) -> tuple[str, str]:
+    """(the vLLM release ``python`` imports, the driver it can run: ``server`` when uvicorn and fastapi are there
+    too, else ``engine``); NoVllm if it has no vLLM."""
     try:
         out = subprocess.run([python, "-c", _PROBE], capture_output=True, text=True, timeout=timeout, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -82,7 +114,8 @@ def installed_vllm(python: str, env: dict | None = None, timeout: float = 120) -
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["?"])[-1]
         raise NoVllm(f"`import vllm` fails for {python}: {last}")
-    return out.stdout.strip() or "unknown"
+    version, _, driver = out.stdout.strip().rpartition(" ")
+    return version or "unknown", driver or "server"
 
 
 # ---------------------------------------------------------------------------------------- one launch
@@ -100,10 +133,14 @@ class Case:
     skipped: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def command(self, python: str, port: int, skip_tokenizer_init: bool) -> list[str]:
+    def command(self, python: str, port: int, skip_tokenizer_init: bool, driver: str = "server") -> list[str]:
         model = str(self.folder) if self.folder is not None else self.model
-        words = [python, "-m", SERVER_MODULE, "--model", model, "--served-model-name", self.model or model,
-                 "--host", "127.0.0.1", "--port", str(port), "--load-format", "dummy"]
+        if driver == "engine":
+            words = [python, "-c", ENGINE_DRIVER, "--model", model, "--served-model-name", self.model or model,
+                     "--load-format", "dummy"]
+        else:
+            words = [python, "-m", SERVER_MODULE, "--model", model, "--served-model-name", self.model or model,
+                     "--host", "127.0.0.1", "--port", str(port), "--load-format", "dummy"]
         if skip_tokenizer_init:
             words.append("--skip-tokenizer-init")
         return words + self.args
@@ -236,11 +273,11 @@ def free_port() -> int:
 
 
 def start(case: Case, python: str, *, skip_tokenizer_init: bool, timeout: float, grace: float = 60.0,
-          log_dir: Path | None = None, env: dict | None = None) -> Outcome:
+          log_dir: Path | None = None, env: dict | None = None, driver: str = "server") -> Outcome:
     """Run one launch until the server is up, ``grace`` seconds after its KV cache figures, its exit, or
     ``timeout``; then end its process group. The log is kept in ``log_dir`` when given."""
     port = free_port()
-    command = case.command(python, port, skip_tokenizer_init)
+    command = case.command(python, port, skip_tokenizer_init, driver)
     child_env = dict(os.environ if env is None else env)
     child_env.update(case.env)
     child_env.setdefault("VLLM_NO_USAGE_STATS", "1")
@@ -252,7 +289,8 @@ def start(case: Case, python: str, *, skip_tokenizer_init: bool, timeout: float,
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 text=True, errors="replace", env=child_env, start_new_session=(os.name == "posix"))
     except OSError as exc:
-        return Outcome(case, "failed", command=command, errors=[f"cannot start {python}: {exc}"])
+        return Outcome(case, "failed", command=[ENGINE_DRIVER_SHOWN if w == ENGINE_DRIVER else w for w in command],
+                       errors=[f"cannot start {python}: {exc}"])
     up, ended = threading.Event(), threading.Event()
     figures_at: list[float] = []
 
@@ -290,13 +328,14 @@ def start(case: Case, python: str, *, skip_tokenizer_init: bool, timeout: float,
         status = "failed"
     elif status == "timeout" and have_figures:
         status = "printed"
-    outcome = Outcome(case, status, round(seconds, 1), printed, record, command=command)
+    shown = [ENGINE_DRIVER_SHOWN if w == ENGINE_DRIVER else w for w in command]
+    outcome = Outcome(case, status, round(seconds, 1), printed, record, command=shown)
     if status in ("failed", "timeout"):
         outcome.errors = error_lines(text) or [x for x in lines[-5:] if x.strip()]
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
         path = log_dir / (_safe(f"{case.deployment.name}-{case.deployment.span.line}") + ".log")
-        path.write_text(" ".join(command) + "\n" + text, encoding="utf-8")
+        path.write_text(shlex.join(shown) + "\n" + text, encoding="utf-8")
         outcome.log_path = str(path)
     return outcome
 
@@ -362,18 +401,24 @@ class Calibration:
     python: str
     outcomes: list[Outcome]
     notes: list[str] = field(default_factory=list)
+    driver: str = "server"
 
 
 def calibrate(project, *, python: str | None = None, timeout: float = 600.0, grace: float = 60.0,
               log_dir: Path | None = None, only: list[str] | None = None, version: str | None = None,
-              progress=None) -> Calibration:
+              progress=None, driver: str = "auto") -> Calibration:
     """Start every launch of ``project`` (or those named in ``only``) with this host's vLLM, one at a time.
-    ``version``: the installed vLLM release (:func:`installed_vllm`), found when not given."""
+    ``version``: the installed vLLM release (:func:`installed_vllm`), found when not given. ``driver``: ``server``
+    (vLLM's OpenAI server, as `vllm serve`), ``engine`` (the engine alone: :data:`ENGINE_DRIVER`) or ``auto`` (the
+    server where uvicorn and fastapi are installed)."""
     from vllm_lint.hardware.gpu import Inventory
     from vllm_lint.memory.feasibility import feasibility
 
     python = python or sys.executable
-    version = version or installed_vllm(python)
+    if version is None or driver == "auto":
+        found, can = probe_vllm(python)
+        version = version or found
+        driver = can if driver == "auto" else driver
     release = _release(version)
     skip_tokenizer = release is None or release.option("--skip-tokenizer-init") is not None
     inventory = project.inventory
@@ -381,7 +426,10 @@ def calibrate(project, *, python: str | None = None, timeout: float = 600.0, gra
     host_gpus = len(cards) or None
     card = inventory.default if inventory and inventory.default is not None else (cards[0] if cards else None)
     estimate_inventory = Inventory(default=card, source="calibrate") if card is not None else Inventory()
-    out = Calibration(version, python, [])
+    out = Calibration(version, python, [], driver=driver)
+    if driver == "engine":
+        out.notes.append("vLLM's engine was started without its HTTP server (uvicorn or fastapi missing, or "
+                         "--driver engine): the same engine options and defaults as `vllm serve`")
     if release is None:
         out.notes.append(f"vLLM {version} is not in vllm-lint's release tables: its options are passed as written")
     if card is None:
@@ -400,7 +448,7 @@ def calibrate(project, *, python: str | None = None, timeout: float = 600.0, gra
             if progress is not None:
                 progress(f"starting {d.path}:{d.span.line} {d.name} ({d.model}) with vLLM {version} ...")
             outcome = start(case, python, skip_tokenizer_init=skip_tokenizer, timeout=timeout, grace=grace,
-                            log_dir=log_dir)
+                            log_dir=log_dir, driver=driver)
             if card is not None:
                 f = feasibility(d, project.model_of(d), estimate_inventory, version, project.model_error_of(d))
                 outcome.estimate, outcome.estimate_reason = f.estimate, f.reason
@@ -479,4 +527,5 @@ def as_dict(cal: Calibration) -> dict:
                        stand_in=getattr(o.estimate, "stand_in", None), notes=o.case.notes,
                        error_lines=o.errors, log=o.log_path)
         rows.append(row)
-    return {"vllm_version": cal.vllm_version, "python": cal.python, "launches": rows, "notes": cal.notes}
+    return {"vllm_version": cal.vllm_version, "python": cal.python, "driver": cal.driver, "launches": rows,
+            "notes": cal.notes}

@@ -204,6 +204,8 @@ def shell_c_commands(words: list[Word], source: SourceFile) -> list[list[Word]]:
                 j += 1
             if not has_c:
                 continue
+            if j < len(words) and words[j].value == "--":
+                j += 1  # `bash -lc -- "script"` (KubeRay / AIBrix Ray heads): `--` ends the options
             if j >= len(words):
                 return []
             script = words[j]

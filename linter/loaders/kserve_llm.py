@@ -14,7 +14,9 @@ From KServe's source (github.com/kserve/kserve, read at aaac4e2):
   downloaded to ``/mnt/models``: the repository is kept as the model so that its checks run; a ``pvc://`` or
   other URI leaves ``/mnt/models``, a path on the serving host), ``spec.model.name``, ``parallelism``
   (``tensor``, ``pipeline``, ``data``, ``dataLocal``, ``expert``), ``template`` / ``worker`` / ``prefill`` (pod
-  specs), ``baseRefs`` (``LLMInferenceServiceConfig`` objects merged under the service, later ones first).
+  specs), ``baseRefs`` (``LLMInferenceServiceConfig`` objects merged under the service, later ones first; the
+  ``main`` container's ``env`` of every layer is merged, the service's winning; its image, args and resources are
+  the first layer's that has a ``main`` container).
   A template whose ``main`` container has a ``command`` of its own is read as written.
 - ``python/huggingfaceserver/huggingfaceserver/__main__.py``: an ``InferenceService`` predictor with
   ``modelFormat: huggingface`` runs vLLM when ``--backend=vllm``, or ``auto`` (the default) for a model vLLM
@@ -25,7 +27,8 @@ From KServe's source (github.com/kserve/kserve, read at aaac4e2):
   not vLLM's; every other argument goes to vLLM's parser (``make_arg_parser``). ``storageUri`` is the model
   when ``--model_id`` is not given.
 
-An ``LLMInferenceServiceConfig`` no service of the file or folder references is a launch of its own when it
+``baseRefs`` are read from the same file (a config elsewhere is named in a note). An
+``LLMInferenceServiceConfig`` no service of the file references is a launch of its own when it
 names a model (``spec.model.uri``); a config without one is a base for others.
 """
 from __future__ import annotations
@@ -83,13 +86,18 @@ def load_llm(doc: YMap, sf, ctx, objects, docs: list) -> list[Deployment]:
     else:
         layers = [doc]
         refs = get(doc, "spec", "baseRefs")
+        missing = []
         for ref in reversed(refs.items if isinstance(refs, YSeq) else []):
             base = configs.get(text(get(ref, "name")))
             if base is not None:
                 layers.append(base)
+            elif text(get(ref, "name")):
+                missing.append(text(get(ref, "name")))
     out = []
     main = _workload(layers, None, f"{kind}/{name}", doc, sf, ctx, objects)
     if main is not None:
+        if kind == "LLMInferenceService" and missing:
+            main.notes.append(f"baseRefs not in this file, not read: {', '.join(missing)}")
         out.append(main)
     if any(isinstance(get(layer, "spec", "prefill"), YMap) for layer in layers):
         prefill = _workload(layers, "prefill", f"{kind}/{name}/prefill", doc, sf, ctx, objects)
@@ -158,11 +166,20 @@ def _workload(layers, part: str | None, label: str, doc: YMap, sf, ctx, objects)
             node = parallelism.get(key)
             words += [flag_word(flag, node.span if node is not None else anchor.span),
                       _value(node, sf) if node is not None else literal_word("1", anchor.span)]
-    env = kubernetes._env(main, objects) if main is not None else {}
+    # the main container's environment, merged as KServe merges the templates: the base configs first
+    env: dict = {}
+    extra_from = None
+    for layer in reversed(layers):
+        container = _main_container(get(layer, "spec", *prefix, "template"))
+        if container is not None:
+            own = kubernetes._env(container, objects)
+            env.update(own)
+            if "VLLM_ADDITIONAL_ARGS" in own:
+                extra_from = container
     d.env = env
     extra = env.get("VLLM_ADDITIONAL_ARGS")
-    if extra is not None and extra.value:
-        words += _env_words(main, extra, sf)
+    if extra is not None and extra.value and extra_from is not None:
+        words += _env_words(extra_from, extra, sf)
     if main is not None:
         from vllm_lint.loaders.common import sequence_words
         from vllm_lint.loaders.shell_vars import resolve_words

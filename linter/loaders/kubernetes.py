@@ -91,6 +91,11 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
                         _gpu_product(d, spec)
                         d.notes.extend(_init_downloads(spec))
                         deployments.append(d)
+        # operators' objects (KubeAI, KServe LLM, Ray Serve, AIBrix, KubeRay): the pods they make (loaders/formats.py)
+        from vllm_lint.loaders.formats import load_document
+
+        seen = {(d.span.line, d.span.column) for d in deployments}
+        deployments += [d for d in load_document(doc, sf, ctx, objects, docs) if (d.span.line, d.span.column) not in seen]
     return deployments
 
 

@@ -58,6 +58,7 @@ class Found:
 
     compose: list[list[Path]] = field(default_factory=list)  # each entry: files merged as one project
     kubernetes: list[Path] = field(default_factory=list)
+    formats: list[tuple[Path, str]] = field(default_factory=list)  # (file, format) read by loaders/formats.py
     scripts: list[Path] = field(default_factory=list)
     vllm_configs: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, str]] = field(default_factory=list)  # paths that cannot be walked/read
@@ -168,6 +169,13 @@ def _yaml(text: str, path: Path):
     return typed(docs[0]) if docs else None
 
 
+def _other_format(path: Path, head: str) -> str | None:
+    """A format of :mod:`vllm_lint.loaders.formats` (found by content), or None."""
+    from vllm_lint.loaders.formats import detect
+
+    return detect(path, head)
+
+
 def classify(path: Path, head: str) -> str | None:
     """The kind of a file from its name and the first part of its text."""
     name = path.name.lower()
@@ -178,9 +186,14 @@ def classify(path: Path, head: str) -> str | None:
             return "compose"  # a compose file made of include: only
         if _K8S.search(head) and _K8S_KIND.search(head):
             return "kubernetes"
+        fmt = _other_format(path, head)
+        if fmt:
+            return "format:" + fmt  # production-stack values, Ray Serve, SkyPilot, dstack, Truss
         if len(set(m.group(1) for m in _VLLM_CONFIG_KEY.finditer(head))) >= 2:
             return "vllm-config"
         return None
+    if name.endswith(".py") and _other_format(path, head):
+        return "format:python"  # LLM(...) / EngineArgs(...) read with ast
     if name.startswith(("dockerfile", "containerfile")) or name.endswith(SCRIPT_SUFFIXES) or head.startswith("#!"):
         if _LAUNCH.search(head):
             return "script"
@@ -277,6 +290,8 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
             found.scripts.append(f)
         elif kind == "vllm-config":
             found.vllm_configs.append(f)
+        elif kind and kind.startswith("format:"):
+            found.formats.append((f, kind[len("format:"):]))
 
     # merged groups: each is read as one compose project (docker compose -f a -f b)
     groups: list[list[Path]] = list(explicit)
@@ -352,6 +367,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
             configured.setdefault(top(key_of[real]), f"projects[{i}]")
     found.projects = {real: configured.get(top(key), top(key)) for real, key in key_of.items()}
     found.templates.sort()
+    found.formats.sort()
     for lst in (found.kubernetes, found.scripts, found.vllm_configs):
         lst.sort()
     return found
