@@ -469,7 +469,30 @@ def check(project: Project, rules: list[Rule]) -> Result:
     if project.changed is not None:
         findings = [f for f in findings if _changed(project, f.span)]
     findings.sort(key=Finding.sort_key)
+    findings = _capped(findings, notes)
     return Result(findings, project, errors, notes, list(rules))
+
+
+#: At most this many findings per file and per run: past that, a file (a 9 MB command repeating one
+#: mistake) is better described by a note than by a million lines.
+MAX_FINDINGS_PER_FILE = 100
+MAX_FINDINGS_PER_RUN = 1000
+
+
+def _capped(findings: list[Finding], notes: list[str]) -> list[Finding]:
+    kept: list[Finding] = []
+    per_file: dict[str, int] = collections.Counter()
+    dropped: dict[str, int] = collections.Counter()
+    for f in findings:  # sorted: the first findings of each file are kept
+        per_file[f.span.path] += 1
+        if per_file[f.span.path] > MAX_FINDINGS_PER_FILE or len(kept) >= MAX_FINDINGS_PER_RUN:
+            dropped[f.span.path] += 1
+        else:
+            kept.append(f)
+    for path, n in sorted(dropped.items()):
+        notes.append(f"{path}: {n} more finding{'s' if n != 1 else ''} not shown (at most {MAX_FINDINGS_PER_FILE} per "
+                     f"file and {MAX_FINDINGS_PER_RUN} per run)")
+    return kept
 
 
 def _changed(project: Project, span: Span) -> bool:

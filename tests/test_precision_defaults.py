@@ -70,3 +70,16 @@ def test_keys_in_example_env_files_are_documentation(tmp_path):
     assert [f for f in result.findings if f.code == "VLL106"] == []
     real = lint(tmp_path / "real", {"compose.yaml": compose.replace(".env.example", ".env"), ".env": example})
     assert [f.code for f in real.findings if f.code == "VLL106"] == ["VLL106"]
+
+
+def test_findings_are_capped_per_file_and_per_run_with_a_note(tmp_path):
+    bad = " ".join(f'"--no-such-option-{i}"' for i in range(150))
+    files = {f"p{n}/compose.yaml": f"services:\n  vllm:\n    image: vllm/vllm-openai:v0.11.0\n    command: [\"m\", {bad.replace(' ', ', ')}]\n"
+             for n in range(12)}
+    result = lint(tmp_path, files)
+    per_file = {}
+    for f in result.findings:
+        per_file[f.span.path] = per_file.get(f.span.path, 0) + 1
+    assert max(per_file.values()) == 100 and len(result.findings) == 1000
+    assert any("50 more findings not shown" in n for n in result.notes)
+    assert any("150 more findings not shown" in n for n in result.notes)  # files past the run's cap
