@@ -85,5 +85,5 @@ def test_ray_cluster_fleet_head_groups_the_workers(tmp_path):
 
 def test_tensor_parallel_checked_per_role_and_broken_file(tmp_path):
     result = lint(tmp_path, {"m.yaml": STORM.replace("nvidia.com/gpu: 2", "nvidia.com/gpu: 1")})
-    assert [f.span.line for f in result.findings if f.code == "VLL107"] == [25]
+    assert [f.span.line for f in result.findings if f.code == "VLL107"] == [23]
     assert "VLL001" in codes(lint(tmp_path / "b", {"m.yaml": "apiVersion: orchestration.aibrix.ai/v1alpha1\nkind: StormService\nspec: {\n"}))

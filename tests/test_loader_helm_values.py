@@ -129,3 +129,25 @@ def test_broken_values_file_is_reported_not_dropped(tmp_path):
     assert "VLL001" in codes(result)
     d_result = lint(tmp_path / "b", {"values.yaml": "servingEngineSpec:\n  modelSpec:\n    - name: chat\n      requestGPU: 1\n"})
     assert "VLL001" in codes(d_result)  # no modelURL: the chart renders `vllm serve` without a model
+
+
+def test_a_fix_edits_the_values_key(tmp_path):
+    from vllm_lint.config import Settings
+
+    write(tmp_path, {"values.yaml": """
+        servingEngineSpec:
+          modelSpec:
+            - name: chat
+              repository: vllm/vllm-openai
+              tag: v0.10.2
+              modelURL: Qwen/Qwen3-8B
+              requestGPU: 1
+              vllmConfig:
+                maxModelLen: 40960
+                gpuMemoryUtilization: 0.9
+    """})
+    result = lint(tmp_path, settings=Settings(root=tmp_path, offline=True, hardware="rtx-4090"))
+    [f] = [f for f in result.findings if f.code == "VLL402"]
+    [edit] = f.fix.edits
+    text = (tmp_path / "values.yaml").read_text()
+    assert edit.span.line == 9 and text[edit.span.start:edit.span.end] == "40960" and edit.replacement.isdigit()

@@ -2,8 +2,8 @@
 files, LLMConfig files they name, ConfigMaps and legacy RayLLM model configs."""
 from conftest import codes, lint, write
 
-from vllm_lint.engine import _release_loader, load_project
 from vllm_lint.config import Settings
+from vllm_lint.engine import _release_loader, load_project
 from vllm_lint.loaders import kubernetes
 from vllm_lint.loaders.context import LoadContext
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from vllm_lint.launch.deployment import Deployment, Volume
 from vllm_lint.loaders.keyed import get, number, text
-from vllm_lint.sources.yamlnodes import YMap, YScalar, YSeq
+from vllm_lint.sources.yamlnodes import YMap, YSeq
 
 FORMAT = "aibrix"
 RAY_KINDS = {"RayCluster": ("spec",), "RayService": ("spec", "rayClusterConfig"), "RayJob": ("spec", "rayClusterSpec")}

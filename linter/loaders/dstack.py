@@ -16,21 +16,30 @@ import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Port, Volume
-from vllm_lint.loaders.keyed import (accelerator, env_list, get, gpu_name, number, script_commands, script_launches,
-                                     smallest, text, version_of_image)
+from vllm_lint.loaders.keyed import (
+    accelerator,
+    env_list,
+    get,
+    number,
+    script_commands,
+    script_launches,
+    smallest,
+    text,
+    version_of_image,
+)
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents
 
 FORMAT = "dstack"
-_TYPE = re.compile(r"^type\s*:\s*['\"]?(service|task|dev-environment)\b", re.M)
-_COMMANDS = re.compile(r"^(commands|init)\s*:", re.M)
+_TYPE = re.compile(r"^type\s*:\s*['\"]?(service|task|dev-environment)\b", re.MULTILINE)
+_COMMANDS = re.compile(r"^(commands|init)\s*:", re.MULTILINE)
 
 
 def detect(path: Path, head: str) -> bool:
     if path.name.lower().endswith((".dstack.yml", ".dstack.yaml")) or path.name.lower() in (".dstack.yml", ".dstack.yaml"):
         return bool(_COMMANDS.search(head))
-    return bool(_TYPE.search(head) and _COMMANDS.search(head))
+    return bool(_TYPE.search(head) and _COMMANDS.search(head) and re.search(r"vllm", head, re.IGNORECASE))
 
 
 def load(path: Path, ctx) -> list[Deployment]:

@@ -174,7 +174,7 @@ def env_list(node: YNode | None) -> dict[str, EnvVar]:
 
 
 # -- GPUs written as TYPE:COUNT -----------------------------------------------------------------------------
-_MEMORY = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B?)?(?:\.\.(?:\d+(?:\.\d+)?\s*(?:[KMGT]i?B?)?)?)?$", re.I)
+_MEMORY = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B?)?(?:\.\.(?:\d+(?:\.\d+)?\s*(?:[KMGT]i?B?)?)?)?$", re.IGNORECASE)
 _COUNT = re.compile(r"^\d+$")
 _RANGE = re.compile(r"^\d*\.\.\d*$")
 
@@ -292,7 +292,7 @@ def _remap(docs, mapper, whole: Span, sf) -> None:
             if isinstance(n, YScalar):
                 n.style = "embedded"  # its text is not at its span: value_word gives no rewritable word
         if isinstance(n, YMap):
-            for key, (k, v) in n.entries.items():
+            for k, v in n.entries.values():
                 stack.append(k)
                 stack.append(v)
         elif isinstance(n, YSeq):

@@ -34,7 +34,7 @@ names a model (``spec.model.uri``); a config without one is a base for others.
 from __future__ import annotations
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Port, Volume, Word
-from vllm_lint.loaders.command import attach_args, split_launch
+from vllm_lint.loaders.command import attach_args
 from vllm_lint.loaders.keyed import flag_word, get, key_span, literal_word, number, sub_word, text, version_of_image
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YMap, YScalar, YSeq
@@ -139,7 +139,6 @@ def _workload(layers, part: str | None, label: str, doc: YMap, sf, ctx, objects)
     d = Deployment(sf.path, "kubernetes", label, anchor.span, source_format=FORMAT)
     if main is not None and isinstance(main.get("image"), YScalar):
         version_of_image(d, text(main.get("image")), main.get("image").span)
-    release = ctx.release(d.version) if ctx is not None else None
     words: list[Word] = []
     uri, _ = _first(layers, "model", "uri")
     if isinstance(uri, YScalar) and (text(uri) or "").startswith("hf://"):

@@ -42,8 +42,8 @@ def load_document(doc: YMap, sf, ctx, objects) -> list[Deployment]:
     spec = doc.get("spec")
     if not isinstance(spec, YMap) or (text(spec.get("engine")) or "").lower() != "vllm":
         return []
-    from vllm_lint.loaders.shell_vars import resolve_words
     from vllm_lint.loaders.common import sequence_words
+    from vllm_lint.loaders.shell_vars import resolve_words
 
     name = text(get(doc, "metadata", "name")) or "?"
     name_node = get(doc, "metadata", "name")
@@ -73,7 +73,7 @@ def load_document(doc: YMap, sf, ctx, objects) -> list[Deployment]:
     env = {}
     env_node = spec.get("env")
     if isinstance(env_node, YMap):
-        for key in sorted(str(k) for k in env_node.keys()):
+        for key in sorted(str(k) for k in env_node.entries):
             value = env_node.get(key)
             k = env_node.key_node(key)
             env[key] = EnvVar(key, text(value), value.span if value is not None else k.span, name_span=k.span)

@@ -41,15 +41,25 @@ from pathlib import Path
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Port, Volume, Word
 from vllm_lint.loaders.command import attach_args
 from vllm_lint.loaders.context import LoadContext
-from vllm_lint.loaders.keyed import (flag_word, get, is_true, key_span, literal_word, number, option_words,
-                                     text, value_word, version_of_image)
+from vllm_lint.loaders.keyed import (
+    flag_word,
+    get,
+    is_true,
+    key_span,
+    literal_word,
+    number,
+    option_words,
+    text,
+    value_word,
+    version_of_image,
+)
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents
 
 FORMAT = "helm-values"
-_DETECT = re.compile(r"^servingEngineSpec\s*:", re.M)
-_MODEL_SPEC = re.compile(r"^\s+modelSpec\s*:", re.M)
+_DETECT = re.compile(r"^servingEngineSpec\s*:", re.MULTILINE)
+_MODEL_SPEC = re.compile(r"^\s+modelSpec\s*:", re.MULTILINE)
 
 #: vllmConfig keys in the order the chart writes them, with the flag each becomes.
 _VLLM_CONFIG = (("maxModelLen", "--max-model-len"), ("dtype", "--dtype"), ("tensorParallelSize", "--tensor-parallel-size"),
@@ -143,13 +153,15 @@ def _model(spec: YMap, index: int, engine: YMap, sf, path: Path, ctx) -> Deploym
     lmcache = spec.get("lmcacheConfig")
     if isinstance(lmcache, YMap) and is_true(lmcache.get("enabled")):
         role = text(lmcache.get("kvRole")) or "kv_both"
+        role = role if not ray else "kv_both"  # the Ray entrypoint writes kv_both
         if "enablePD" in lmcache and not ray:
-            value = ('{"kv_connector":"LMCacheConnectorV1","kv_role":"%s","kv_connector_extra_config":'
-                     '{"discard_partial_chunks": false, "lmcache_rpc_port": "%s"}}' % (role, text(lmcache.get("nixlRole")) or ""))
+            rpc = text(lmcache.get("nixlRole")) or ""
+            value = (f'{{"kv_connector":"LMCacheConnectorV1","kv_role":"{role}","kv_connector_extra_config":'
+                     f'{{"discard_partial_chunks": false, "lmcache_rpc_port": "{rpc}"}}}}')
         elif (v0 and not ray) or (ray and not (config is not None and text(config.get("v1")) == "1")):
-            value = '{"kv_connector":"LMCacheConnector","kv_role":"%s"}' % (role if not ray else "kv_both")
+            value = f'{{"kv_connector":"LMCacheConnector","kv_role":"{role}"}}'
         else:
-            value = '{"kv_connector":"LMCacheConnectorV1","kv_role":"%s"}' % (role if not ray else "kv_both")
+            value = f'{{"kv_connector":"LMCacheConnectorV1","kv_role":"{role}"}}'
         at = key_span(spec, "lmcacheConfig")
         words += [flag_word("--kv-transfer-config", at), literal_word(value, at)]
         cvd = lmcache.get("cudaVisibleDevices")
@@ -198,11 +210,7 @@ def _config_words(config: YMap, config_key: Span, sf, release, ray: bool) -> lis
         if key in config:
             words += option_words(flag, key_span(config, key), config.get(key), sf, release)
     extra = config.get("extraArgs")
-    if isinstance(extra, YSeq):
-        from vllm_lint.loaders.common import sequence_words
-
-        words += sequence_words(extra, sf, None)
-    elif isinstance(extra, YScalar) and not extra.is_null:
+    if isinstance(extra, YSeq) or isinstance(extra, YScalar) and not extra.is_null:
         from vllm_lint.loaders.common import sequence_words
 
         words += sequence_words(extra, sf, None)

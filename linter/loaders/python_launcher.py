@@ -30,7 +30,7 @@ from vllm_lint.sources.span import Span
 FORMAT = "python"
 LAUNCHER = "python"
 TARGETS = ("LLM", "EngineArgs", "AsyncEngineArgs")
-_IMPORTS = re.compile(r"^\s*(?:from\s+vllm(?:\.[\w.]+)?\s+import\b|import\s+vllm\b)", re.M)
+_IMPORTS = re.compile(r"^\s*(?:from\s+vllm(?:\.[\w.]+)?\s+import\b|import\s+vllm\b)", re.MULTILINE)
 _CALLS = re.compile(r"\b(?:LLM|EngineArgs|AsyncEngineArgs)\s*\(")
 
 
@@ -167,7 +167,7 @@ def _launch(call: ast.Call, target: str, sf, path: Path, ctx, version) -> Deploy
     positional = ["model"] if target == "LLM" else []
     for i, arg in enumerate(call.args):
         if isinstance(arg, ast.Starred):
-            words.append(_forwarded(arg, pos, sf))
+            words.append(_forwarded(arg.value, pos, sf, "*"))
             continue
         if i < len(positional):
             values, _ = _value_words(arg, pos, sf, positional[i])
@@ -175,7 +175,7 @@ def _launch(call: ast.Call, target: str, sf, path: Path, ctx, version) -> Deploy
                 words += [Word("--" + positional[i], pos.span(arg), "", (), False, ""), *values]
     for kw in call.keywords:
         if kw.arg is None:  # **kwargs
-            words.append(_forwarded(kw.value, pos, sf))
+            words.append(_forwarded(kw.value, pos, sf, "**"))
             continue
         flag = "--" + kw.arg.replace("_", "-")
         at = pos.keyword_span(kw)
@@ -193,9 +193,9 @@ def _launch(call: ast.Call, target: str, sf, path: Path, ctx, version) -> Deploy
     return d
 
 
-def _forwarded(node: ast.AST, pos: _Positions, sf) -> Word:
+def _forwarded(node: ast.AST, pos: _Positions, sf, stars: str) -> Word:
     span = pos.span(node)
-    text = ast.get_source_segment(sf.text, node) or "**kwargs"
+    text = stars + (ast.get_source_segment(sf.text, node) or "kwargs")
     return Word("$@", span, "", (VarUse(text, span, None, kind="shell"),), False, "", forwarded=True)
 
 

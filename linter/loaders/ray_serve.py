@@ -30,18 +30,29 @@ from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, Volume, Word
 from vllm_lint.loaders.command import attach_args
-from vllm_lint.loaders.keyed import (embedded_documents, env_mapping, flag_word, get, gpu_name, key_span,
-                                     literal_word, mapping_words, text, unknown_word, value_word, version_of_image)
+from vllm_lint.loaders.keyed import (
+    embedded_documents,
+    env_mapping,
+    flag_word,
+    get,
+    gpu_name,
+    key_span,
+    mapping_words,
+    text,
+    unknown_word,
+    value_word,
+    version_of_image,
+)
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents
 
 FORMAT = "ray-serve"
 LAUNCHER = "ray serve"
-_APPS = re.compile(r"^applications\s*:", re.M)
-_LLM_KEYS = re.compile(r"^\s*(?:-\s*)?(?:llm_configs|engine_kwargs|model_loading_config)\s*:", re.M)
-_LLM_CONFIG = re.compile(r"^model_loading_config\s*:", re.M)
-_RAYLLM = re.compile(r"^engine_config\s*:", re.M)
+_APPS = re.compile(r"^applications\s*:", re.MULTILINE)
+_LLM_KEYS = re.compile(r"^\s*(?:-\s*)?(?:llm_configs|engine_kwargs|model_loading_config)\s*:", re.MULTILINE)
+_LLM_CONFIG = re.compile(r"^model_loading_config\s*:", re.MULTILINE)
+_RAYLLM = re.compile(r"^engine_config\s*:", re.MULTILINE)
 
 
 def detect(path: Path, head: str) -> bool:

@@ -24,23 +24,34 @@ from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest
 from vllm_lint.loaders.command import version_from_pip
-from vllm_lint.loaders.keyed import (accelerator, env_mapping, get, gpu_name, number, script_commands, script_launches,
-                                     smallest, text, version_of_image)
+from vllm_lint.loaders.keyed import (
+    accelerator,
+    env_mapping,
+    get,
+    gpu_name,
+    number,
+    script_commands,
+    script_launches,
+    smallest,
+    text,
+    version_of_image,
+)
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
 
 FORMAT = "skypilot"
-_RUN = re.compile(r"^run\s*:", re.M)
-_SKY_KEYS = re.compile(r"^(?:resources|setup|envs|num_nodes|file_mounts|workdir|service|secrets|config)\s*:", re.M)
-_NOT_SKY = re.compile(r"^(?:type|apiVersion|kind|services|commands)\s*:", re.M)
+_RUN = re.compile(r"^run\s*:", re.MULTILINE)
+_SKY_KEYS = re.compile(r"^(?:resources|setup|envs|num_nodes|file_mounts|workdir|service|secrets|config)\s*:", re.MULTILINE)
+_VLLM = re.compile(r"vllm", re.IGNORECASE)  # by content: a task that names vLLM (another task starts nothing to check)
+_NOT_SKY = re.compile(r"^(?:type|apiVersion|kind|services|commands)\s*:", re.MULTILINE)
 
 
 def detect(path: Path, head: str) -> bool:
     name = path.name.lower()
     if name.endswith((".sky.yaml", ".sky.yml")) or name in ("sky.yaml", "sky.yml"):
         return True
-    return bool(_RUN.search(head) and _SKY_KEYS.search(head) and not _NOT_SKY.search(head))
+    return bool(_RUN.search(head) and _SKY_KEYS.search(head) and not _NOT_SKY.search(head) and _VLLM.search(head))
 
 
 def load(path: Path, ctx) -> list[Deployment]:
@@ -70,7 +81,7 @@ def candidates(resources: YNode | None) -> list[tuple[str, int | None, YNode]]:
     items: list[tuple[str, YNode]] = []
     if isinstance(acc, YScalar) and text(acc):
         raw = text(acc).strip()
-        if raw.startswith("{") or raw.startswith("["):
+        if raw.startswith(("{", "[")):
             items += [(p.strip(), acc) for p in raw.strip("{}[]").split(",") if p.strip()]
         else:
             items.append((raw, acc))

@@ -15,19 +15,27 @@ import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, GpuRequest, Healthcheck, Port, Word
-from vllm_lint.loaders.keyed import (accelerator, env_mapping, get, gpu_name, script_commands, script_launches, text,
-                                     version_of_image)
+from vllm_lint.loaders.keyed import (
+    accelerator,
+    env_mapping,
+    get,
+    gpu_name,
+    script_commands,
+    script_launches,
+    text,
+    version_of_image,
+)
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, load_documents
 
 FORMAT = "truss"
-_DOCKER_SERVER = re.compile(r"^docker_server\s*:", re.M)
-_START = re.compile(r"^\s+start_command\s*:", re.M)
+_DOCKER_SERVER = re.compile(r"^docker_server\s*:", re.MULTILINE)
+_START = re.compile(r"^\s+start_command\s*:", re.MULTILINE)
 
 
 def detect(path: Path, head: str) -> bool:
-    return bool(_DOCKER_SERVER.search(head) and _START.search(head))
+    return bool(_DOCKER_SERVER.search(head) and _START.search(head) and re.search(r"vllm", head, re.IGNORECASE))
 
 
 def load(path: Path, ctx) -> list[Deployment]:
