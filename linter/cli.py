@@ -23,6 +23,27 @@ class DefaultGroup(click.Group):
             args = ["check"]
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx):
+        """An internal error anywhere (a bug, a RecursionError, MemoryError) is one line on stderr and exit code 2,
+        never a traceback and never 1, which CI reads as "findings". ``VLLM_LINT_TRACEBACK=1`` shows it."""
+        import os
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last guard
+            if os.environ.get("VLLM_LINT_TRACEBACK"):
+                raise
+            import traceback
+
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f" [{Path(frames[-1].filename).name}:{frames[-1].lineno}]" if frames else ""
+            text = " ".join(str(exc).split())[:300]
+            click.echo(f"vllm-lint: internal error: {type(exc).__name__}: {text}{where} (please report it; "
+                       "VLLM_LINT_TRACEBACK=1 shows the traceback)", err=True)
+            ctx.exit(EXIT_ERROR)
+
 
 def _codes(values) -> list[str]:
     out = []
@@ -124,12 +145,14 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, reading, n
     if fix or show_diff:
         from vllm_lint.fixes.apply import fix_run, unified_diff
 
+        from vllm_lint.reporters.secrets import mask
+
         result, changes, fix_errors = fix_run(lint, unsafe=unsafe_fixes, write=fix and not show_diff)
         for error in fix_errors:
-            click.echo(f"vllm-lint: {error}", err=True)
+            click.echo(f"vllm-lint: {mask(error, result)}", err=True)
         if show_diff:
-            for entry in changes.values():
-                click.echo(unified_diff(entry), nl=False)
+            for entry in changes.values():  # changed and context lines: secrets masked as in every output
+                click.echo(mask(unified_diff(entry), result), nl=False)
             n = sum(len(e.applied) for e in changes.values())
             click.echo(f"Would fix {n} finding{'s' if n != 1 else ''} in {len(changes)} file{'s' if len(changes) != 1 else ''}.", err=True)
             sys.exit(EXIT_FINDINGS if changes else EXIT_OK)
@@ -142,11 +165,13 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, reading, n
         color = sys.stdout.isatty()
     output = render(fmt, result, color=color, quiet=quiet, verbose=verbose, statistics=statistics)
     click.echo(output, nl=False)
+    from vllm_lint.reporters.secrets import mask
+
     for error in result.internal_errors:
-        click.echo(f"vllm-lint: {error}", err=True)
+        click.echo(f"vllm-lint: {mask(error, result)}", err=True)
     if fmt != "text" and (verbose or not quiet):
         for note in result.notes:
-            click.echo(f"vllm-lint: note: {note}", err=True)
+            click.echo(f"vllm-lint: note: {mask(note, result)}", err=True)
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     if settings.fail_on != "never" and any(severity_rank(f.severity) >= severity_rank(settings.fail_on) for f in result.findings):
@@ -335,7 +360,8 @@ def launches_command(paths, fmt, reading):
                 for g in d.gpus]
         rows.append({"file": d.span.path, "line": d.span.line, "kind": d.source_format or d.kind, "name": d.name, "image": d.image,
                      "vllm_version": d.version, "version_source": d.version_source, "launcher": d.launcher,
-                     "model": d.model, "tensor_parallel_size": d.tensor_parallel, "gpus": gpus})
+                     "model": d.model, "tensor_parallel_size": d.tensor_parallel, "gpus": gpus,
+                     "via": getattr(d, "via", None), "notes": list(getattr(d, "notes", ()))})
     if fmt == "json":
         click.echo(json.dumps({"launches": rows, "notes": project.notes}, indent=2))
     else:
@@ -343,7 +369,8 @@ def launches_command(paths, fmt, reading):
             version = (f"vLLM {r['vllm_version']} ({r['version_source']})" if r["vllm_version"]
                        else "vLLM release not pinned")
             click.echo(f"{r['file']}:{r['line']}: {r['kind']} {r['name']}  image={r['image'] or '-'}  {version}  "
-                       f"model={r['model'] or '-'}  tp={r['tensor_parallel_size']}  gpus={'; '.join(r['gpus']) or '-'}")
+                       f"model={r['model'] or '-'}  tp={r['tensor_parallel_size']}  gpus={'; '.join(r['gpus']) or '-'}"
+                       + (f"  via={r['via']}" if r["via"] else ""))
         click.echo(f"{len(rows)} vLLM launch{'es' if len(rows) != 1 else ''}", err=True)
         for note in project.notes:
             click.echo(f"vllm-lint: note: {note}", err=True)

@@ -36,6 +36,7 @@ class Settings:
     projects: list[list[str]] = field(default_factory=list)  # groups of file globs (relative to root) run together
     diff_base: str | None = None  # only findings on lines changed since this git revision
     use_snapshot: bool = True  # the model metadata bundled in knowledge/models/
+    vllm_images: list[str] = field(default_factory=list)  # globs of custom images whose entrypoint starts vLLM
     respect_gitignore: bool = True  # discovery skips what .gitignore / .ignore files ignore
     inline_suppressions: bool = True  # False: "# vllm-lint: disable" comments suppress nothing (and are reported)
     docs_url: str | None = None  # rule pages: a template with {code}/{name}, or a base URL (docs.py)

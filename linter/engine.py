@@ -39,6 +39,7 @@ class Project:
     feasibilities: dict[int, object] = field(default_factory=dict)  # id(deployment) -> Feasibility
     rule_skips: dict = field(default_factory=dict)  # (code, why) -> what a rule skipped for that reason (Context.skip)
     shape_sources: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ShapeSource or None
+    launchless: list = field(default_factory=list)  # paths of the command line with no launch (loaders/coverage.py)
 
     def feasibility_of(self, deployment: Deployment):
         """GPUs and memory estimate of a launch (computed on first use)."""
@@ -85,7 +86,7 @@ class Project:
         return self.shape_sources[key]
 
     def source(self, path: str) -> SourceFile | None:
-        if len(getattr(self, "_by_path", ())) != len(self.files):
+        if "_by_path" not in self.__dict__ or len(self._by_path) != len(self.files):
             self._by_path = {f.path: f for f in self.files}
         return self._by_path.get(path)
 
@@ -168,18 +169,32 @@ class Context:
 def load_project(paths: list[Path], settings: Settings, compose_files: list[list[Path]] | None = None,
                  cwd: Path | None = None, resolve_models: bool = True) -> Project:
     ctx = LoadContext(cwd=cwd or Path.cwd(), default_version=settings.vllm_version, release_for=_release_loader(),
-                      env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None)
+                      env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None,
+                      vllm_images=list(getattr(settings, "vllm_images", None) or []))
     found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files, settings.projects,
                      respect_gitignore=getattr(settings, "respect_gitignore", True))
     deployments: list[Deployment] = []
     for group in found.compose:
-        for d in compose.load(group, ctx):
+        if compose.already_read(group, ctx):
+            continue  # read through the include: of a project loaded before it
+        for d in _guarded(compose.load, group, ctx):
             d.host_group = found.project_of(group[0])  # the files compose runs together share one machine
             deployments.append(d)
+    covered, loader_notes = set(), []
+    if getattr(found, "kustomizations", None):  # overlays rendered by kubectl kustomize (loaders/kustomize.py)
+        from vllm_lint.loaders import kustomize
+
+        for root in kustomize.top_level(found.kustomizations):
+            rendered, files, notes = kustomize.load(root, ctx)
+            deployments += rendered
+            covered |= files
+            loader_notes += notes
     for path in found.kubernetes:
-        deployments += kubernetes.load(path, ctx)
+        if path.resolve() in covered:
+            continue  # read through the kustomization that renders it
+        deployments += _guarded(kubernetes.load, path, ctx)
     for path in found.scripts:
-        for d in script.load(path, ctx):
+        for d in _guarded(script.load, path, ctx):
             d.host_group = found.project_of(path)  # scripts beside each other are alternatives, unless projects: joins them
             deployments.append(d)
     if found.formats:  # production-stack values, Ray Serve, SkyPilot, dstack, Truss, Python launchers
@@ -196,7 +211,14 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
         sf = ctx.source(path, "")
         sf.add("unreadable", f"cannot read: {reason}", Span.point(sf.path))
     project = Project(sorted(ctx.sources.values(), key=lambda f: f.path), deployments, settings)
+    project.load_errors = list(ctx.__dict__.get("_load_errors", ()))  # a loader's bug: exit 2, the other files linted
     project.notes.extend(_template_notes(found.templates, ctx))
+    project.notes.extend(getattr(found, "notes", ()))  # files named on the command line that are not linted
+    project.notes.extend(loader_notes)
+    from vllm_lint.loaders import coverage
+
+    project.launchless = coverage.scan(paths, deployments, ctx, found, settings)
+    project.notes.extend(getattr(ctx, "notes", ()))  # what the loaders did not read (remote includes ...), and why
     if settings.diff_base:
         from vllm_lint.sources.gitdiff import changed_lines
 
@@ -211,6 +233,20 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
     return project
 
 
+def _guarded(load, what, ctx: LoadContext) -> list:
+    """A loader's launches of one file (or compose project); a bug in it is an internal error of the run (exit
+    2, one line), and the other files are still read."""
+    try:
+        return load(what, ctx)
+    except Exception as exc:  # noqa: BLE001 - one file must not hide the others
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        name = ", ".join(str(p) for p in what) if isinstance(what, list) else str(what)
+        text = " ".join(str(exc).split())[:200]
+        ctx.__dict__.setdefault("_load_errors", []).append(
+            f"internal error reading {name}: {type(exc).__name__}: {text} [{Path(last.filename).name}:{last.lineno}]")
+        return []
+
+
 def _note_runtime_values(project: Project) -> None:
     """One note per launch whose words hold values known only at run time (shell or Kubernetes variables
     from outside the tree, forwarded "$@"): the checks that needed them were skipped, not guessed."""
@@ -218,6 +254,8 @@ def _note_runtime_values(project: Project) -> None:
         if d.runtime_values:
             names = ", ".join(d.runtime_values[:6]) + (" ..." if len(d.runtime_values) > 6 else "")
             project.notes.append(f"{d.path}:{d.span.line} {d.name}: set at run time, not checked: {names}")
+        for note in getattr(d, "notes", ()):
+            project.notes.append(f"{d.path}:{d.span.line} {d.name}: {note}")
 
 
 def _mostly_vllm_options(path: Path, release) -> bool:
@@ -327,7 +365,7 @@ def model_request(d: Deployment):
         return None
     revision = d.value("revision")
     if model.startswith(("/", "./", "../", "~")) or _is_windows_path(model):
-        if d.kind in ("compose", "kubernetes"):
+        if d.kind in ("compose", "kubernetes", "docker-run"):
             host = d.host_path(model)
             if host is None:
                 return "unmounted" if d.kind == "compose" and is_vllm_image(d.image) else None
@@ -422,7 +460,8 @@ def select_rules(settings: Settings, select: list[str] | None = None, ignore: li
 
 def check(project: Project, rules: list[Rule]) -> Result:
     findings: list[Finding] = []
-    errors: list[str] = []
+    errors: list[str] = list(getattr(project, "load_errors", ()))
+    launch_of: dict[int, int] = {}  # id(finding) -> id(its launch), for the cap per launch
     skipped: dict[str, set[str]] = {}
     for rule in rules:
         if rule.scope == "suppressions":
@@ -441,7 +480,11 @@ def check(project: Project, rules: list[Rule]) -> Result:
                 skipped.setdefault(_missing_text(missing, ctx), set()).add(rule.code)
                 continue
             try:
-                findings.extend(rule.check(target, ctx) or ())
+                produced = list(rule.check(target, ctx) or ())
+                if deployment is not None:
+                    for f in produced:
+                        launch_of[id(f)] = id(deployment)
+                findings.extend(produced)
             except Exception as exc:  # a bug in one rule must not hide the others
                 where = f" on {deployment}" if deployment is not None else ""
                 last = traceback.extract_tb(exc.__traceback__)[-1]
@@ -469,7 +512,7 @@ def check(project: Project, rules: list[Rule]) -> Result:
     if project.changed is not None:
         findings = [f for f in findings if _changed(project, f.span)]
     findings.sort(key=Finding.sort_key)
-    findings = _capped(findings, notes)
+    findings = _capped(findings, notes, launch_of)
     return Result(findings, project, errors, notes, list(rules))
 
 
@@ -477,21 +520,28 @@ def check(project: Project, rules: list[Rule]) -> Result:
 #: mistake) is better described by a note than by a million lines.
 MAX_FINDINGS_PER_FILE = 100
 MAX_FINDINGS_PER_RUN = 1000
+MAX_FINDINGS_PER_LAUNCH = 100
 
 
-def _capped(findings: list[Finding], notes: list[str]) -> list[Finding]:
+def _capped(findings: list[Finding], notes: list[str], launch_of: dict | None = None) -> list[Finding]:
     kept: list[Finding] = []
     per_file: dict[str, int] = collections.Counter()
+    per_launch: dict[int, int] = collections.Counter()
     dropped: dict[str, int] = collections.Counter()
+    launch_of = launch_of or {}
     for f in findings:  # sorted: the first findings of each file are kept
         per_file[f.span.path] += 1
-        if per_file[f.span.path] > MAX_FINDINGS_PER_FILE or len(kept) >= MAX_FINDINGS_PER_RUN:
+        launch = launch_of.get(id(f))
+        if launch is not None:
+            per_launch[launch] += 1
+        if per_file[f.span.path] > MAX_FINDINGS_PER_FILE or len(kept) >= MAX_FINDINGS_PER_RUN \
+                or launch is not None and per_launch[launch] > MAX_FINDINGS_PER_LAUNCH:
             dropped[f.span.path] += 1
         else:
             kept.append(f)
     for path, n in sorted(dropped.items()):
-        notes.append(f"{path}: {n} more finding{'s' if n != 1 else ''} not shown (at most {MAX_FINDINGS_PER_FILE} per "
-                     f"file and {MAX_FINDINGS_PER_RUN} per run)")
+        notes.append(f"{path}: {n} more finding{'s' if n != 1 else ''} not shown (at most {MAX_FINDINGS_PER_LAUNCH} per "
+                     f"launch, {MAX_FINDINGS_PER_FILE} per file and {MAX_FINDINGS_PER_RUN} per run)")
     return kept
 
 

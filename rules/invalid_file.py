@@ -3,7 +3,9 @@
 ## What it does
 Reports files that could not be linted: malformed YAML, a file that is not UTF-8, a binary or
 oversized file, a YAML alias bomb, an empty compose file, a compose ``env_file`` that does not exist,
-a command string whose quotes do not close, a line of a ``.env`` file that is not ``KEY=VALUE``, and a
+a command string whose quotes do not close, a key given twice in one mapping (compose and kubectl refuse
+the file; a YAML parser silently keeps the last: a second ``services:`` drops every service before it),
+a file that is not a regular file (a FIFO, a device), a line of a ``.env`` file that is not ``KEY=VALUE``, and a
 ``#`` line inside a block scalar (``command: >``), which YAML keeps as text: compose passes its words
 to vLLM, which rejects them (reported once, at the ``#``, not per word).
 
@@ -28,7 +30,7 @@ SEVERITY = "error"
 SCOPE = "file"
 
 KINDS = ("unreadable", "invalid-compose", "invalid-kubernetes", "invalid-command", "invalid-dotenv", "missing-env-file",
-         "comment-in-block-scalar")
+         "comment-in-block-scalar", "duplicate-key")
 
 
 def check(source, ctx):

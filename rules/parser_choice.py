@@ -135,7 +135,7 @@ def _registered(deployment, path: str) -> set[str] | None:
         return None
     candidate = Path(path)
     if candidate.is_absolute():
-        host = deployment.host_path(path) if deployment.kind in ("compose", "kubernetes") else candidate
+        host = deployment.host_path(path) if deployment.kind in ("compose", "kubernetes", "docker-run") else candidate
         if not isinstance(host, Path):
             return None
         candidate = host

@@ -33,6 +33,8 @@ and the cure: "réduire le tensor-parallel-size".
 A tensor-parallel size that divides the shapes (often a smaller one), or pipeline parallelism
 (``--pipeline-parallel-size``) for the remaining GPUs.
 """
+import itertools
+
 CODE = "VLL307"
 NAME = "tensor-parallel-shapes"
 CATEGORY = "model"
@@ -50,7 +52,8 @@ def check(deployment, ctx):
     meta = ctx.shapes
     if ctx.shapes_stand_in:
         ctx.skip("the quantization's block and group sizes are only in the checkpoint's own config.json", deployment.model)
-    good = [n for n in range(tp - 1, 0, -1) if not shape_problems(meta, n)][:2]
+    # the two largest sizes below that work, looked for among sizes a machine can have (tp may be 10^8)
+    good = list(itertools.islice((n for n in range(min(tp - 1, 1024), 0, -1) if not shape_problems(meta, n)), 2))
     for problem in shape_problems(meta, tp):
         yield ctx.finding(arg.value_or_flag_span, f"--tensor-parallel-size {tp} on {ctx.shapes_label}: {problem}",
                           hint=(f"--tensor-parallel-size {' or '.join(map(str, good))}" if good else "a smaller tensor-parallel size")

@@ -34,7 +34,7 @@ OPTIONS = {
 
 
 def check(deployment, ctx):
-    if deployment.kind not in ("compose", "kubernetes"):
+    if deployment.kind not in ("compose", "kubernetes", "docker-run"):
         return  # scripts run on the host: their paths are not inside a container
     for name in ctx.options["file-options"]:
         arg = deployment.arg(name)
@@ -51,7 +51,7 @@ def check(deployment, ctx):
             yield ctx.finding(arg.value_or_flag_span, f"{arg.flag or '--' + name} {path}: no volume mounts this path "
                               f"into the container (mounted: {mounts})",
                               hint=f"mount the file, e.g. ./{Path(path).parent.name}:{Path(path).parent}:ro")
-        elif isinstance(host, Path) and not _under_home(deployment, path) and not host.exists():
+        elif isinstance(host, Path) and not _under_home(deployment, path) and not _exists(host):
             yield ctx.finding(arg.value_or_flag_span, f"{arg.flag or '--' + name} {path} is mounted from {host}, "
                               "which does not exist", hint="add the file, or correct the mount")
 
@@ -62,3 +62,11 @@ def _under_home(deployment, path):
         if path.startswith(v.target.rstrip("/") + "/") or path == v.target:
             return not v.source or v.source.startswith(("~", "/", "$"))
     return True
+
+
+def _exists(path) -> bool:
+    """``Path.exists()`` that answers False for a path no file system takes (a NUL byte, a name too long)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False

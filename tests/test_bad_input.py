@@ -34,9 +34,11 @@ def test_binary_file_named_like_yaml(tmp_path):
 
 def test_empty_compose_file(tmp_path):
     write(tmp_path, {"compose.yaml": "services:\n"})
-    assert lint(tmp_path).findings == []  # valid: a project with no service
+    assert codes(lint(tmp_path)) == ["VLL004"]  # valid, a project with no service: but no launch in the folder
     write(tmp_path, {"docker-compose.yml": "# services: nothing yet\n"})
-    assert lint(tmp_path, paths=["docker-compose.yml"]).findings == []  # not a compose file by content: skipped
+    # named as compose, but nothing in it: compose refuses it ("empty compose file"), and so does the linter
+    [(_, _, message)] = invalid(lint(tmp_path, paths=["docker-compose.yml"]))
+    assert "empty" in message
 
 
 def test_explicit_empty_file_is_reported(tmp_path):

@@ -67,12 +67,13 @@ def test_gitignore_outside_a_repository_stops_at_the_folder_linted(tmp_path):
 
 def test_no_respect_gitignore_on_the_command_line_and_in_the_configuration(tmp_path):
     write(tmp_path, {".gitignore": "ignored/\n", "ignored/compose.yaml": COMPOSE})
-    assert run(".", "--offline", cwd=tmp_path).returncode == 0
+    out = run(".", "--offline", cwd=tmp_path)  # nothing linted: only "no launch found" (VLL004)
+    assert out.returncode == 1 and "VLL004" in out.stdout and "ignored/compose.yaml" not in out.stdout
     out = run(".", "--offline", "--no-respect-gitignore", cwd=tmp_path)
     assert out.returncode == 1 and "ignored/compose.yaml" in out.stdout
     write(tmp_path, {".vllm-lint.yaml": "respect-gitignore: false\n"})
     assert run(".", "--offline", cwd=tmp_path).returncode == 1
-    assert run(".", "--offline", "--respect-gitignore", cwd=tmp_path).returncode == 0
+    assert "ignored/compose.yaml" not in run(".", "--offline", "--respect-gitignore", cwd=tmp_path).stdout
 
 
 # ----------------------------------------------------------------------------- inline suppressions

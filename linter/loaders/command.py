@@ -108,11 +108,22 @@ def starts_with_vllm_options(words: list[Word], release) -> bool:
     return any(name not in GENERIC_OPTIONS for name in known)
 
 
+#: Arguments of one launch read at most (real launches have tens; a generated or hostile file may have millions).
+MAX_LAUNCH_WORDS = 10_000
+
+
 def attach_args(deployment: Deployment, words: list[Word], launcher: str, context) -> None:
     """Parse ``words`` (what follows the launcher) into the deployment's arguments."""
     deployment.launcher = launcher
     release = context.release(deployment.version) if context is not None else None
-    deployment.args.extend(argparsing.parse(words, "vllm serve" if launcher in ("vllm serve", "image entrypoint") else launcher, release))
+    if len(words) > MAX_LAUNCH_WORDS:  # a 9 MB command repeating one option: read the first part, say so
+        source = context.by_display(words[MAX_LAUNCH_WORDS].span.path) if hasattr(context, "by_display") else None
+        if source is not None:
+            source.add("invalid-command", f"this launch has {len(words)} arguments; only the first {MAX_LAUNCH_WORDS} "
+                       "were checked", words[MAX_LAUNCH_WORDS].span)
+        words = words[:MAX_LAUNCH_WORDS]
+    deployment.args.extend(argparsing.parse(words, "vllm serve" if launcher in ("vllm serve", "image entrypoint", CUSTOM_ENTRYPOINT)
+                                            else launcher, release))
     for name in dict.fromkeys(u.name for w in words for u in w.variables if u.value is None and u.kind != "compose"):
         deployment.runtime_values.append("arguments only some if/case branches add" if name == BRANCH_ARGS else name)
 
@@ -124,9 +135,16 @@ def split_launch(entry_words: list[Word], command_words: list[Word], image: str 
     found = argparsing.find_launch(full)
     if found:
         return found
-    if not entry_words and is_vllm_image(image, patterns):
+    if not entry_words and is_vllm_image(image):
         return "image entrypoint", command_words
+    if not entry_words and matches_images(image, patterns):
+        return CUSTOM_ENTRYPOINT, command_words
     return None
+
+
+#: The launcher of a custom image whose entrypoint starts vLLM in a way not known here (``vllm serve`` or the
+#: api_server module): its arguments are read as vllm serve's, the checks that depend on which it is are skipped.
+CUSTOM_ENTRYPOINT = "custom image entrypoint"
 
 
 def merge_config_file(deployment: Deployment, context) -> None:
@@ -144,8 +162,16 @@ def merge_config_file(deployment: Deployment, context) -> None:
         candidate = host
     elif not candidate.is_absolute() and deployment.base_dir:
         candidate = Path(deployment.base_dir) / candidate
-    if not candidate.is_file():
-        return  # the unmounted-file rule reports a config file that cannot be found
+    from vllm_lint.sources.source_file import regular_file_problem
+
+    why = regular_file_problem(candidate)
+    if why:  # missing: the unmounted-file rule reports it; a NUL byte, a name too long, a FIFO, a device: here
+        if why != "No such file or directory":
+            span = arg.value_or_flag_span
+            source = context.by_display(span.path) if hasattr(context, "by_display") else None
+            if source is not None:
+                source.add("unreadable", f"--config {arg.value[:80]!r}: {why}", span)
+        return
     file_args = vllm_config.read_args(candidate, context)
     if file_args is None:
         return

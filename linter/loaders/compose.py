@@ -7,15 +7,16 @@ value it reads.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from vllm_lint.loaders.command import (attach_args, image_repository, split_launch, starts_with_vllm_options,
+from vllm_lint.loaders.command import (CUSTOM_ENTRYPOINT, attach_args, image_repository, split_launch, starts_with_vllm_options,
                                        version_from_image)
 from vllm_lint.loaders.common import Environment, interpolate_tree, scalar_words, sequence_words, shell_c_commands
 from vllm_lint.loaders.context import LoadContext
-from vllm_lint.sources.source_file import SourceFile, UnreadableFile, read_text
+from vllm_lint.sources.source_file import SourceFile, UnreadableFile, is_regular_file, read_text, regular_file_problem
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
 
@@ -31,18 +32,25 @@ def _read(path: Path, ctx: LoadContext) -> tuple[SourceFile, YMap | None]:
     except UnreadableFile as exc:
         sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
         return sf, None
+    duplicates: list = []
     try:
-        docs = load_documents(sf.text, sf.path)
+        docs = load_documents(sf.text, sf.path, problems=duplicates)
     except YamlError as exc:
         sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
         return sf, None
-    root = docs[0] if docs else None
-    if root is None:
+    for kind, message, span in duplicates:  # compose refuses them ("mapping key already defined")
+        sf.add(kind, message, span)
+    present = [d for d in docs if d is not None]
+    if not present:
         sf.add("unreadable", "empty file: no compose document", Span.point(sf.path))
         return sf, None
-    if not isinstance(root, YMap):
-        sf.add("unreadable", "a compose file must be a mapping at the top level", root.span)
-        return sf, None
+    root = present[0]
+    for doc in present:
+        if not isinstance(doc, YMap):
+            sf.add("unreadable", "a compose file must be a mapping at the top level", doc.span)
+            return sf, None
+    for doc in present[1:]:  # several documents: compose merges them in order, as files given with -f
+        root = merge(root, doc)
     return sf, root
 
 
@@ -51,7 +59,8 @@ def environment_for(files: list[Path], ctx: LoadContext) -> Environment:
         env_paths = ctx.env_files
     else:
         candidate = files[0].parent / ".env"
-        env_paths = [candidate] if candidate.is_file() else []
+        # a .env that is not a regular file (a FIFO, a folder) is read, and reported, by Environment.from_files
+        env_paths = [candidate] if os.path.lexists(candidate) and not candidate.is_dir() else []
     sources: dict = {}
     env = Environment.from_files(env_paths, ctx.display, ctx.process_env, sources)
     for key, sf in sources.items():
@@ -61,6 +70,7 @@ def environment_for(files: list[Path], ctx: LoadContext) -> Environment:
 
 def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
     """Deployments of one compose project made of ``files`` (merged in order)."""
+    included_state(ctx)["read"].update(str(Path(f).resolve()) for f in files)
     env = environment_for(files, ctx)
     uses: dict[int, tuple] = {}
     roots: list[tuple[SourceFile, YMap]] = []
@@ -73,6 +83,9 @@ def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
         roots.append((sf, root))
     if not roots:
         return []
+    included: list[Deployment] = []
+    for sf, root in roots:
+        included += _includes(root, sf, ctx)
     services: dict[str, YMap] = {}
     service_keys: dict[str, YScalar] = {}
     for sf, root in roots:
@@ -99,7 +112,68 @@ def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
             d.host_group = _host_group(str(files[0]))
             d.depends_on_files.extend(env.files)
             deployments.append(d)
-    return deployments
+    return deployments + included
+
+
+_MAX_INCLUDE_DEPTH = 10
+
+
+def included_state(ctx: LoadContext) -> dict:
+    """The compose files read so far in this run (resolved paths), and how deep includes are being followed."""
+    return ctx.__dict__.setdefault("_compose_includes", {"read": set(), "depth": 0})
+
+
+def already_read(files: list[Path], ctx: LoadContext) -> bool:
+    """Whether every file of a project was read already (through an ``include:`` of another project)."""
+    read = included_state(ctx)["read"]
+    return bool(files) and all(str(Path(f).resolve()) in read for f in files)
+
+
+def _includes(root: YMap, sf: SourceFile, ctx: LoadContext) -> list[Deployment]:
+    """Follow ``include:`` as compose does, consistently with discovery (:mod:`vllm_lint.sources.discover`), which
+    already reads every local include whose path names no variable, as a project of its own joined to this one.
+    Here: an include whose path is known only after interpolation is read (once per run); a local include that
+    is not a readable file is a finding (compose cannot load the project); a remote one (git, oci://, https)
+    is named in a note, not fetched."""
+    node = root.get("include")
+    if node is None or isinstance(node, YScalar) and node.is_null:
+        return []
+    if not isinstance(node, YSeq):
+        sf.add("invalid-compose", "'include' must be a list", node.span)
+        return []
+    state = included_state(ctx)
+    out: list[Deployment] = []
+    for entry in node.items:
+        given = entry.get("path") if isinstance(entry, YMap) else entry
+        items = given.items if isinstance(given, YSeq) else [given]
+        group: list[Path] = []
+        for item in items:
+            if not isinstance(item, YScalar) or item.is_null or not item.value:
+                if item is not None:
+                    sf.add("invalid-compose", "an include needs a path", item.span)
+                continue
+            value = item.value
+            if "://" in value or value.startswith("git@"):
+                ctx.notes.append(f"{sf.path}:{item.span.line}: include {value} is remote, not fetched: "
+                                 "its services were not linted")
+                continue
+            path = Path(os.path.normpath(Path(sf.abspath).parent / Path(value).expanduser()))
+            why = regular_file_problem(path)
+            if why:
+                why = "does not exist" if why == "No such file or directory" else why
+                sf.add("invalid-compose", f"include {value!r} {why}: compose cannot load this project", item.span)
+                continue
+            if "$" in item.raw_value:  # discovery could not know this path: read it here
+                group.append(path)
+        group = [g for g in group if str(g.resolve()) not in state["read"]]
+        if group and state["depth"] < _MAX_INCLUDE_DEPTH:
+            state["read"].update(str(g.resolve()) for g in group)
+            state["depth"] += 1
+            try:
+                out += load(group, ctx)
+            finally:
+                state["depth"] -= 1
+    return out
 
 
 def merge(base: YNode, override: YNode, key: str = "") -> YNode:
@@ -176,6 +250,10 @@ def _extends(service: YMap, name: str, services: dict, sf: SourceFile, ctx: Load
         return service
     if base_file:
         path = (Path(sf.abspath).parent / base_file)
+        why = regular_file_problem(path)
+        if why:  # a NUL byte, a name too long, /dev/zero, a FIFO: never opened
+            sf.add("invalid-compose", f"service {name!r} extends {base_file!r}: {why}", ext.span)
+            return service
         other_sf, root = _read(path, ctx)
         if root is None:
             sf.add("invalid-compose", f"service {name!r} extends {base_file}, which cannot be read", ext.span)
@@ -238,7 +316,7 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
                 break
     if launch is None and entry_node is None and command_words and _reserves_gpus(service) \
             and starts_with_vllm_options(command_words, ctx.release(None)):
-        launch = "image entrypoint", command_words  # a custom image given vLLM's options, with GPUs
+        launch = CUSTOM_ENTRYPOINT, command_words  # a custom image given vLLM's options, with GPUs
     if launch is None:
         return None
     launcher, words = launch
@@ -250,10 +328,9 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
     if built is not None:
         if built.version:
             d.version, d.version_source = built.version, built.version_source
-        d.image = d.image or built.vllm_base or built.stage.base
         d.depends_on_files.append(built.path)
-        d.notes.append(f"runs the image built from {built.path}" + (f" (stage {built.stage.name})" if built.stage.name else "")
-                       + (f", FROM {built.vllm_base}" if built.vllm_base else ", which installs vLLM" if built.installs_vllm else ""))
+        d.via = (f"the image built from {built.path}" + (f" (stage {built.stage.name})" if built.stage.name else "")
+                 + (f", FROM {built.vllm_base}" if built.vllm_base else ", which installs vLLM" if built.installs_vllm else ""))
         for var, value in built.env.items():
             d.env.setdefault(var, value)
     _environment(d, service, source_for, env, base_dir, ctx)
@@ -297,9 +374,9 @@ def _built_image(build: YNode | None, sf: SourceFile, ctx: LoadContext):
         return None  # a remote context: not in the tree
     folder = Path(sf.abspath).parent / context
     path = folder / (file or "Dockerfile")
-    if file and not path.is_file():
+    if file and not is_regular_file(path):
         path = Path(sf.abspath).parent / file
-    if not path.is_file():
+    if not is_regular_file(path):
         return None
     dsf = ctx.source(path, "script")
     try:
@@ -357,8 +434,11 @@ def _environment(d: Deployment, service: YMap, source_for, env: Environment, bas
                 files.append(item.get("path"))
     for item in files:
         path = (base_dir / item.value)
-        if not path.is_file():
-            source_for(item).add("missing-env-file", f"env_file {item.value!r} does not exist", item.span, item.value)
+        why = regular_file_problem(path)
+        if why:
+            message = "does not exist" if why == "No such file or directory" else why
+            source_for(item).add("missing-env-file", f"env_file {item.value!r}: {message}" if message != "does not exist"
+                                 else f"env_file {item.value!r} does not exist", item.span, item.value)
             continue
         sources: dict = {}
         file_env = Environment.from_files([path], ctx.display, {}, sources)

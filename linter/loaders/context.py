@@ -18,6 +18,7 @@ class LoadContext:
     release_for: Callable[[str | None], object] | None = None  # version -> Release or None
     vllm_images: list[str] = field(default_factory=list)  # configuration: images whose entrypoint is vLLM's (globs)
     built_dockerfiles: set = field(default_factory=set)  # Dockerfiles a compose service builds (their launch is the service)
+    notes: list[str] = field(default_factory=list)  # said once per run: what a loader did not read, and why
     sources: dict[str, SourceFile] = field(default_factory=dict)  # abspath -> SourceFile
     _displayed: dict[str, SourceFile] = field(default_factory=dict)  # shown path -> SourceFile
 

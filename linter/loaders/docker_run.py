@@ -7,10 +7,11 @@ The image's own entrypoint runs the arguments after the image (``vllm serve`` fo
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Port, Volume, Word
-from vllm_lint.loaders.command import (attach_args, image_repository, split_launch, starts_with_vllm_options,
+from vllm_lint.loaders.command import (CUSTOM_ENTRYPOINT, attach_args, image_repository, split_launch, starts_with_vllm_options,
                                        version_from_image)
 from vllm_lint.loaders.shell_launches import Candidate, expand_words
 from vllm_lint.loaders.shell_vars import resolve_words
@@ -37,7 +38,7 @@ def deployment(candidate: Candidate, sf, path: Path, ctx) -> Deployment | None:
             if launch is not None:
                 break
     if launch is None and not entry and gpus and starts_with_vllm_options(args, ctx.release(None)):
-        launch = "image entrypoint", args  # a custom image given vLLM's options, with GPUs
+        launch = CUSTOM_ENTRYPOINT, args  # a custom image given vLLM's options, with GPUs
     if launch is None:
         return None
     name = next((v.value for n, v, _ in options if n == "--name" and v is not None), None)
@@ -111,17 +112,17 @@ def _gpus(options, env) -> list[GpuRequest]:
                 out.append(GpuRequest(value.span, count=-1, how="--gpus"))
             elif text.isdigit():
                 out.append(GpuRequest(value.span, count=int(text), how="--gpus"))
-            else:
-                fields = dict(part.split("=", 1) for part in text.replace('"', "").split(",", 1) if "=" in part)
-                ids = fields.get("device")
+            else:  # "device=0,1" (quoted for docker's CSV reading), count=2, all,capabilities=utility
+                text = text.replace('"', "").replace("'", "")
+                ids = re.search(r"device=([\w,-]+)", text)
+                count = re.search(r"count=(\w+)", text)
                 if ids is not None:
-                    out.append(GpuRequest(value.span, [i.strip() for i in ids.split(",") if i.strip()], how="--gpus"))
-                elif fields.get("count"):
-                    count = fields["count"]
-                    out.append(GpuRequest(value.span, count=-1 if count == "all" else int(count) if count.isdigit() else None,
-                                          how="--gpus"))
+                    out.append(GpuRequest(value.span, [i for i in ids.group(1).split(",") if i], how="--gpus"))
+                elif count is not None:
+                    n = count.group(1)
+                    out.append(GpuRequest(value.span, count=-1 if n == "all" else int(n) if n.isdigit() else None, how="--gpus"))
                 else:
-                    out.append(GpuRequest(value.span, how="--gpus"))
+                    out.append(GpuRequest(value.span, count=-1 if text.split(",")[0] == "all" else None, how="--gpus"))
         elif name == "--device" and text.startswith(("nvidia.com/gpu=", "amd.com/gpu=")):
             which = text.split("=", 1)[1]
             out.append(GpuRequest(value.span, None if which == "all" else [which], -1 if which == "all" else None,

@@ -55,6 +55,7 @@ class Image:
     version_source: str | None
     env: dict[str, EnvVar] = field(default_factory=dict)
     own_command: bool = False  # the stage itself sets ENTRYPOINT or CMD
+    base_image: str = ""  # the external image at the root of its stages
     path: str = ""  # the Dockerfile, as findings name it
     source: object = None  # its SourceFile
 
@@ -186,7 +187,7 @@ def images(sf, build_args: dict[str, str] | None = None, vllm_images=()) -> list
                 elif ins.keyword == "CMD":
                     cmd, cmd_stage = _command_words(sf, ins), s
                     own = own or s is stage
-        out.append(Image(stage, entry, cmd, vllm_base, installs, version, source, env, own, sf.path, sf))
+        out.append(Image(stage, entry, cmd, vllm_base, installs, version, source, env, own, root, sf.path, sf))
     return out
 
 

@@ -21,10 +21,19 @@ class Definition:
 
 
 def parse(source: SourceFile, lookup=lambda name: None) -> dict[str, Definition]:
-    """Definitions of a .env file; values may refer to earlier ones and to ``lookup``."""
+    """Definitions of a .env file; values may refer to earlier ones and to ``lookup``.
+
+    As compose's own dotenv parser: a value in quotes runs to its closing quote, over several lines if need
+    be (a ``\\"`` or ``\\'`` does not close it); double quotes expand ``\\n`` / ``\\r`` escapes and variables,
+    single quotes keep everything as written."""
     result: dict[str, Definition] = {}
+    text = source.text
     offset = 0
-    for raw_line in source.text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        raw_line = lines[i]
+        i += 1
         line_start = offset
         offset += len(raw_line)
         line = raw_line.rstrip("\r\n")
@@ -38,12 +47,50 @@ def parse(source: SourceFile, lookup=lambda name: None) -> dict[str, Definition]
             continue
         name, rest = m.group(1), m.group(3)
         value_offset = line_start + m.start(3)
-        value, length = _value(rest)
+        if rest[:1] in ("'", '"') and _closing_quote(rest) < 0:
+            close = _closing_quote(text, value_offset)
+            if close < 0:
+                source.add("invalid-dotenv", f"unterminated quoted value of {name}: the quote never closes",
+                           source.span(value_offset, value_offset + 1))
+                break
+            while i < len(lines) and offset <= close:  # the lines the value spans
+                offset += len(lines[i])
+                i += 1
+            raw = text[value_offset + 1:close]
+            value = _unescape(raw) if rest[0] == '"' else raw
+            length = close + 1 - value_offset
+            whole = source.span(line_start, close + 1)
+        else:
+            value, length = _value(rest)
+            whole = source.span(line_start, line_start + len(line))
         if not (rest.startswith("'")):
             value = interpolate(value, lambda n: result[n].value if n in result else lookup(n)).value
         span = source.span(value_offset, value_offset + length) if length else source.span(line_start, line_start + len(line))
-        result[name] = Definition(name, value, span, source.span(line_start, line_start + len(line)))
+        result[name] = Definition(name, value, span, whole)
     return result
+
+
+def _closing_quote(text: str, start: int = 0) -> int:
+    """Index of the quote closing the one at ``text[start]`` (not preceded by a backslash), or -1."""
+    quote = text[start]
+    i = text.find(quote, start + 1)
+    while i >= 0 and text[i - 1] == "\\":
+        i = text.find(quote, i + 1)
+    return i
+
+
+def _unescape(raw: str) -> str:
+    out = []
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == "\\" and i + 1 < len(raw):
+            out.append(_ESCAPES.get(raw[i + 1], "\\" + raw[i + 1]))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _value(rest: str) -> tuple[str, int]:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from vllm_lint.loaders.command import attach_args, split_launch, starts_with_vllm_options, version_from_image, version_from_pip
+from vllm_lint.loaders.command import CUSTOM_ENTRYPOINT, attach_args, split_launch, starts_with_vllm_options, version_from_image, version_from_pip
 from vllm_lint.loaders.common import sequence_words, shell_c_commands
 from vllm_lint.loaders.shell_vars import resolve_script, resolve_words
 from vllm_lint.loaders.context import LoadContext
@@ -57,17 +57,35 @@ def pod_specs(doc: YMap) -> list[tuple[str, YMap]]:
     return [(label, s) for label, s in specs if isinstance(s, YMap)]
 
 
+def list_items(docs: list) -> list:
+    """The documents of a stream with each ``kind: List`` (``kubectl get -o yaml``) replaced by its ``items``."""
+    out = []
+    for doc in docs:
+        kind = doc.get("kind") if isinstance(doc, YMap) else None
+        items = doc.get("items") if isinstance(kind, YScalar) and kind.value.endswith("List") else None
+        if isinstance(items, YSeq):
+            out.extend(item for item in items.items if isinstance(item, YMap))
+        else:
+            out.append(doc)
+    return out
+
+
 def load(path: Path, ctx: LoadContext) -> list[Deployment]:
     sf = ctx.source(path, "kubernetes")
     try:
         sf.text = read_text(path)
-        docs = load_documents(sf.text, sf.path)
     except UnreadableFile as exc:
         sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
         return []
-    except YamlError as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
-        return []
+    errors: list[YamlError] = []
+    duplicates: list = []
+    # per document, as kubectl reads a stream: one that cannot be read (a {{ }} in a Secret) drops only itself
+    docs = list_items(load_documents(sf.text, sf.path, problems=duplicates, errors=errors))
+    for exc in errors:
+        sf.add("unreadable", exc.message + ("; the other documents of the file were read" if len(docs) > 1 else ""),
+               Span.point(sf.path, exc.line or 1, exc.column or 1))
+    for kind, message, span in duplicates:  # kubectl refuses them: "mapping key ... already defined"
+        sf.add(kind, message, span)
     deployments = []
     objects = _config_objects(path, docs, ctx)
     for doc in docs:
@@ -149,7 +167,7 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
             installed = version_from_pip(" ".join(w.value for cmd in inner_words for w in cmd))
     if launch is None and not command and args and _custom_image(image, c) \
             and starts_with_vllm_options(args, ctx.release(None)):
-        launch = "image entrypoint", args  # a templated or custom image given vLLM's options
+        launch = CUSTOM_ENTRYPOINT, args  # a templated or custom image given vLLM's options
     if launch is None:
         return None
     name_node = c.get("name")
@@ -311,7 +329,7 @@ def _config_objects(path: Path, docs: list, ctx: LoadContext) -> dict[tuple[str,
             if other.suffix.lower() not in (".yaml", ".yml") or not other.is_file():
                 continue
             try:
-                found.update(_objects_of(load_documents(read_text(other), str(other))))
+                found.update(_objects_of(list_items(load_documents(read_text(other), str(other), errors=[]))))
             except (UnreadableFile, YamlError, OSError):
                 continue
         cache[folder] = found

@@ -42,7 +42,11 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
     version_source = f"pip install vllm=={version} in {sf.path}" if version else None
     commands: list[list[Word]] = []
     try:
-        for command in shellwords.split(text, script=True):
+        split = shellwords.split(text, script=True)
+        for start, end in _heredocs(text):  # here-documents that a shell runs: their commands, in place
+            split += shellwords.split(text, start, end, script=True)
+        split = sorted((c for c in split if c), key=lambda c: c[0].start)
+        for command in split:
             commands.append([Word(w.value, sf.span(w.start, w.end), text[w.start:w.end], (), True, "shell") for w in command])
     except shellwords.ShellSyntaxError as exc:
         line, col = sf.position(exc.offset)
@@ -58,13 +62,13 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
 
                 d = docker_run.deployment(candidate, sf, path, ctx)
                 if d is not None:
-                    d.notes.extend(_via(candidate))
+                    d.via = _via(candidate)
                     deployments.append(d)
                 continue
             d = launch_of(candidate.words, sf, path, ctx, exported, image, version=(version, version_source))
             if d is None:
                 continue
-            d.notes.extend(_via(candidate))
+            d.via = _via(candidate)
             deployments.append(d)
     return deployments
 
@@ -72,6 +76,49 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
 #: Commands that name vLLM without starting it (``echo vllm serve …``, ``pkill -f vllm``).
 _NOT_STARTING = {"echo", "printf", "cat", "grep", "egrep", "pkill", "pgrep", "kill", "killall", "which", "type", "man",
                  "ps", "log", "info", "warn", "error", "print", "logger", "read", "test", "[", "[["}
+
+
+_HEREDOC = re.compile(r"(?<!<)<<(-?)[ \t]*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_SHELL_CONSUMERS = {"sh", "bash", "zsh", "dash", "ash", "ksh", "ssh", "su", "runuser"}
+
+
+def _heredocs(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the here-document bodies that hold commands: ``bash <<EOF``, ``ssh host
+    <<EOF``, ``cat > run.sh <<'EOF'``. The others (``python - <<EOF``, ``kubectl apply -f - <<EOF``, ``cat >
+    config.yaml <<EOF``) are data, which the shell splitter skips."""
+    if "<<" not in text:
+        return []
+    regions = []
+    lines = text.splitlines(keepends=True)
+    offset = 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        offset += len(line)
+        i += 1
+        if line.lstrip().startswith("#"):
+            continue
+        for m in _HEREDOC.finditer(line):
+            strip_tabs, delimiter = m.group(1) == "-", m.group(3)
+            words = line[:m.start()].replace("|", " ").replace(";", " ").replace("&", " ").split()
+            names = {w.rsplit("/", 1)[-1] for w in words}
+            target = re.search(r">>?\s*(\S+)", line)
+            shell = bool(names & _SHELL_CONSUMERS) or bool(
+                names & {"cat", "tee"} and target and target.group(1).strip("'\"").endswith((".sh", ".bash")))
+            body_start = offset
+            while i < len(lines):
+                body = lines[i]
+                i += 1
+                if (body.lstrip("\t") if strip_tabs else body).rstrip("\r\n") == delimiter:
+                    if shell and offset > body_start:
+                        regions.append((body_start, offset))
+                    offset += len(body)
+                    break
+                offset += len(body)
+            else:
+                if shell and offset > body_start:
+                    regions.append((body_start, offset))
+    return regions
 
 
 def is_dockerfile(path: Path) -> bool:
@@ -121,9 +168,9 @@ def launch_of(words: list[Word], sf, path: Path, ctx, exported: dict | None = No
     return d
 
 
-def _via(candidate) -> list[str]:
-    hops = [h for h in candidate.via if h not in ("exec", "nohup", "time", "command", "builtin")]
-    return [f"started through {' → '.join(hops)}"] if hops else []
+def _via(candidate) -> str | None:
+    hops = [h for h in candidate.via if h not in ("exec", "time", "command", "builtin")]
+    return " → ".join(hops) if hops else None
 
 
 def _dockerfile(path: Path, sf, ctx) -> list[Deployment]:
@@ -139,10 +186,14 @@ def _dockerfile(path: Path, sf, ctx) -> list[Deployment]:
         if not image.own_command:
             continue
         d = image_launch(image, [], None, sf, path, ctx)
-        if d is not None and d.args:
+        if d is None:
+            continue
+        # An ENTRYPOINT that starts vLLM with no arguments is a launch when it is this image's own server (a
+        # CUDA or Python base that installs vLLM, api_server instead of the base's vllm serve): its ENV and
+        # defaults are checked. Re-declaring the vllm/vllm-openai base's own `vllm serve` defines nothing:
+        # the model and options come with whatever runs the image.
+        if d.args or not (image.vllm_base and d.launcher == "vllm serve"):
             deployments.append(d)
-        # an ENTRYPOINT that starts vLLM with no arguments is an image to run, not a launch: the model and the
-        # options come with `docker run`, the compose service or the pod that runs it
     return deployments
 
 
@@ -171,7 +222,7 @@ def image_launch(image, entry_override: list[Word] | None, cmd_override: list[Wo
         return None
     anchor = (cmd or entry or [None])[0]
     span = span or (anchor.span if anchor is not None else Span.point(sf.path, image.stage.line))
-    d = Deployment(sf.path, kind, name or f"line {span.line}", span, image=image.vllm_base or image.stage.base,
+    d = Deployment(sf.path, kind, name or f"line {span.line}", span, image=image.vllm_base or image.base_image,
                    env=dict(image.env), base_dir=str(path.parent), host_group=str(path.parent.resolve()))
     if image.version:
         d.version, d.version_source = image.version, image.version_source

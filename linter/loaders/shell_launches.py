@@ -133,19 +133,22 @@ def _expand(words: list[Word], scope: ScriptVariables, source, depth: int, via: 
                 scope.values[name] = None if unknown else expanded
     var = _VAR.match(head_word.value)
     if var:  # $cmd: the command a variable holds, one candidate per place it was assigned
-        alternatives = scope.command(var.group(1) or var.group(2))
-        out = []
-        for alt in alternatives or ():
-            if not alt.text.strip() or alt.text.strip() == head_word.value:
-                continue
-            for inner in _split_text(alt.text, head_word, None):
+        alternatives = [a for a in scope.command(var.group(1) or var.group(2)) or ()
+                        if len(a.text.split()) > 1 or _ASSIGN.match(a.text.strip())]  # a command, or A=1 prefixes
+        out = []  # (a variable holding one word, `$PYTHON -m ...`, is a program: read as it is)
+        for alt in alternatives:
+            region = None  # where the text was assigned: its words are placed there when they are written there
+            if alt.site >= 0 and head_word.span.start is not None and alt.site < head_word.span.start:
+                region = (alt.site, head_word.span.start)
+            for inner in _split_text(alt.text, head_word, source if region else None, region):
                 out += _expand(prefix + inner + rest, scope, source, depth + 1, via + [head_word.value])
-        if out or alternatives:
+        if alternatives:
             return out
     head = os.path.basename(head_word.value)
     if head in WRAPPERS:
         j = _skip_wrapper_options(head, rest)
-        return _expand(prefix + rest[j:], scope, source, depth + 1, via + [head]) if j < len(rest) else []
+        assigned = [w for w in rest[:j] if _ASSIGN.match(w.value)] if head == "env" else []  # env A=1 cmd
+        return _expand(prefix + assigned + rest[j:], scope, source, depth + 1, via + [head]) if j < len(rest) else []
     if head in SHELLS:
         script = _shell_string(rest)
         if script is None:
@@ -288,22 +291,24 @@ def _string(word: Word, scope: ScriptVariables, source, depth: int, via: list[st
     return out
 
 
-def _split_text(text: str, word: Word, source) -> list[list[Word]]:
+def _split_text(text: str, word: Word, source, region: tuple[int, int] | None = None) -> list[list[Word]]:
     """``text`` (the value of ``word``, or what it expands to) split as a script; each word's span is its
-    place in the file when it can be found inside ``word``'s, else ``word``'s own span."""
+    place in the file when it can be found inside ``word``'s (or inside ``region``: where a variable holding
+    the text was assigned), else ``word``'s own span."""
     try:
         commands = shellwords.split(text, script=True)
     except shellwords.ShellSyntaxError:
         return []
-    start, end = word.span.start, word.span.end
-    locate = source is not None and start is not None and end is not None and end > start and text == word.value
+    start, end = region or (word.span.start, word.span.end)
+    locate = source is not None and start is not None and end is not None and end > start and (
+        region is not None or text == word.value)
     cursor = start or 0
     out = []
     for command in commands:
         located = []
         for sw in command:
             token = text[sw.start:sw.end]
-            at = source.text.find(token, cursor, end) if locate else -1
+            at = _find_token(source.text, token, cursor, end) if locate else -1
             if at >= 0:
                 located.append(Word(sw.value, source.span(at, at + len(token)), token, (), True, ""))
                 cursor = at + len(token)
@@ -312,6 +317,15 @@ def _split_text(text: str, word: Word, source) -> list[list[Word]]:
         if located:
             out.append(located)
     return out
+
+
+def _find_token(text: str, token: str, start: int, end: int) -> int:
+    """Where ``token`` stands in ``text[start:end]`` as a word of its own (not inside a longer word), or -1."""
+    if not token:
+        return -1
+    pattern = re.compile(r"(?<![A-Za-z0-9_./-])" + re.escape(token) + r"(?![A-Za-z0-9_./-])")
+    m = pattern.search(text, start, end)
+    return m.start() if m else -1
 
 
 def _container_run(engine: str, head: Word, rest: list[Word]) -> ContainerRun | None:

@@ -30,7 +30,11 @@ class Feasibility:
 
 def gpus_of(d: Deployment, inventory: Inventory) -> tuple[list[tuple[str | None, Gpu]] | None, str | None]:
     """(device id, card) of each GPU the launch uses, or (None, why not)."""
+    from vllm_lint.memory.inputs import MAX_GPUS
+
     workers = max(1, d.tensor_parallel * d.pipeline_parallel)
+    if workers > MAX_GPUS:  # bounded before anything is built per GPU
+        return None, f"tensor × pipeline parallel is {workers} GPUs, more than any machine has"
     if d.gpu_product:
         gpu = find_gpu(d.gpu_product)
         if gpu is not None:
@@ -56,6 +60,11 @@ _NO_STAND_IN = {"not-found", "local-missing", "local-unmounted", "no-config"}
 
 
 def feasibility(d: Deployment, meta, inventory: Inventory, version: str | None, error=None) -> Feasibility:
+    from vllm_lint.memory.inputs import out_of_range
+
+    why = out_of_range(d)
+    if why:
+        return Feasibility(d, None, None, why)
     launch = Launch.from_deployment(d)
     base = None
     if meta is None:

@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 #: Options that change what vLLM budgets but the estimate does not model: each given one is named in a note.
@@ -102,17 +103,72 @@ class Launch:
         return launch
 
 
+#: The largest count the estimate computes with: more GPUs (tensor × pipeline × data parallel), tokens, sequences
+#: or images than any machine has. Past it, or for a value vLLM would refuse (``inf``, ``1e400``, ``nan``), a
+#: launch gets no estimate (with the reason) instead of a number built on overflowing arithmetic.
+MAX_COUNT = 1 << 40
+MAX_GPUS = 1 << 16
+
+
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    """An integer JSON value as pydantic takes it for vLLM's int fields (``3``, ``3.0``), else None: ``1e400``
+    (infinity), ``nan``, ``"x"``, a bool; bounded by :data:`MAX_COUNT`."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_COUNT else None
 
 
 def human_int(text):
-    """vLLM accepts 128k / 1M style lengths (human_readable_int)."""
+    """A length as vLLM's ``human_readable_int`` parses it (``128k``, ``1M``, ``32768``), or None for what vLLM
+    refuses (``inf``, ``1e400``, ``1.5K``) and for values past :data:`MAX_COUNT`."""
     if text is None:
         return None
+    from vllm_lint.vllm.values import ConversionTypeError, human_readable_int
+
+    try:
+        value = human_readable_int(str(text))
+    except (ConversionTypeError, ValueError, OverflowError):
+        return None
+    return value if 0 <= value <= MAX_COUNT else None
+
+
+def out_of_range(d) -> str | None:
+    """Why a launch's numbers cannot be estimated from (a value vLLM refuses or no machine has), or None. Read
+    before any arithmetic: ``--tensor-parallel-size 100000000`` would otherwise build a list of 10^8 GPUs."""
+    for name in ("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size", "data-parallel-size-local"):
+        value = d.value(name)
+        if value is None:
+            continue
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            continue  # vLLM refuses it: the value rule says so; the estimate reads the default
+        if number > MAX_GPUS:
+            return f"--{name} {number} is more GPUs than any machine has"
+    for name in ("max-model-len", "max-num-batched-tokens", "max-num-seqs"):
+        value = d.value(name)
+        if value is not None and str(value).strip() and human_int(value) is None:
+            return f"--{name} {str(value)[:40]} is not a length vLLM accepts, or larger than {MAX_COUNT}"
+    gmu = d.value("gpu-memory-utilization")
+    if gmu is not None:
+        try:
+            fraction = float(gmu)
+        except ValueError:
+            fraction = 0.9
+        if not (0 < fraction <= 1):
+            return f"--gpu-memory-utilization {gmu} is not a fraction in (0, 1]"
+    return None
     t = str(text).strip().lower()
     factor = 1
     if t.endswith("k"):

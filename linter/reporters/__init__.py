@@ -12,5 +12,8 @@ FORMATS = ("text", "json", "sarif", "github", "rdjson", "markdown", "gitlab", "j
 
 
 def render(fmt: str, result, **options) -> str:
+    """``result`` in format ``fmt``, with every secret value of the run masked (:mod:`.secrets`)."""
+    from vllm_lint.reporters.secrets import mask
+
     module = import_module(f"{__name__}.{fmt}")
-    return module.render(result, **options)
+    return mask(module.render(result, **options), result)

@@ -14,6 +14,9 @@ def render(result, *, color: bool = False, quiet: bool = False, verbose: bool = 
 
     from vllm_lint.docs import finding_url
 
+    from vllm_lint.reporters.secrets import masker_for
+
+    masker = masker_for(result)  # secrets masked before a line is cut, so no half of one is shown
     lines: list[str] = []
     project = result.project
     for f in result.findings:
@@ -27,6 +30,7 @@ def render(result, *, color: bool = False, quiet: bool = False, verbose: bool = 
             gutter = " " * len(str(f.span.line))
             start = max(f.span.column - 1, 0)
             end = f.span.end_column - 1 if f.span.end_line == f.span.line else len(text)
+            text, start, end = _window(masker(text[:start]), masker(text[start:end]), masker(text[end:]))
             width = max(1, min(end, len(text)) - start)
             lines.append(c(_DIM, f"{gutter} |"))
             lines.append(c(_DIM, f"{f.span.line} |") + f" {text}")
@@ -60,3 +64,21 @@ def render(result, *, color: bool = False, quiet: bool = False, verbose: bool = 
         for note in result.notes:
             lines.append(c(_DIM, f"note: {note}"))
     return "\n".join(lines) + "\n"
+
+
+#: The longest source line shown under a finding; a longer one is cut around the finding's columns.
+MAX_SNIPPET = 200
+
+
+def _window(before: str, marked: str, after: str) -> tuple[str, int, int]:
+    """(line, start, end of the marked part) cut to :data:`MAX_SNIPPET` characters around the marked part."""
+    if len(before) + len(marked) + len(after) <= MAX_SNIPPET:
+        return before + marked + after, len(before), len(before) + len(marked)
+    marked = marked if len(marked) <= MAX_SNIPPET - 40 else marked[:MAX_SNIPPET - 41] + "…"
+    room = max(0, MAX_SNIPPET - len(marked))
+    head = before[-(room // 2):] if room // 2 and len(before) > room // 2 else before
+    if len(head) < len(before):
+        head = "…" + head[1:] if head else "…"
+    tail_room = max(0, room - len(head))
+    tail = after if len(after) <= tail_room else (after[:max(0, tail_room - 1)] + "…")
+    return head + marked + tail, len(head), len(head) + len(marked)

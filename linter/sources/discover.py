@@ -13,8 +13,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from vllm_lint.sources.source_file import is_regular_file
 
 YAML_SUFFIXES = (".yml", ".yaml")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".dockerfile", ".containerfile")
@@ -30,6 +33,7 @@ COMPOSE_SERVICE_KEYS = {"image", "build", "command", "entrypoint", "environment"
                         "runtime", "gpus", "ipc", "shm_size", "profiles", "labels", "expose", "devices", "working_dir",
                         "user", "ulimits", "logging", "platform", "privileged", "cap_add", "hostname", "network_mode",
                         "volumes_from", "secrets", "configs", "tmpfs", "init", "stop_signal", "pull_policy"}
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 OVERRIDE_NAMES = {"compose.yaml": "compose.override.yaml", "compose.yml": "compose.override.yml",
                   "docker-compose.yaml": "docker-compose.override.yaml",
                   "docker-compose.yml": "docker-compose.override.yml"}
@@ -58,11 +62,13 @@ class Found:
 
     compose: list[list[Path]] = field(default_factory=list)  # each entry: files merged as one project
     kubernetes: list[Path] = field(default_factory=list)
+    kustomizations: list[Path] = field(default_factory=list)  # kustomization.yaml files (loaders/kustomize.py)
     formats: list[tuple[Path, str]] = field(default_factory=list)  # (file, format) read by loaders/formats.py
     scripts: list[Path] = field(default_factory=list)
     vllm_configs: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, str]] = field(default_factory=list)  # paths that cannot be walked/read
     templates: list[tuple[Path, str]] = field(default_factory=list)  # (file, kind) set aside, not read
+    notes: list[str] = field(default_factory=list)  # answers for files named on the command line that are not linted
     projects: dict[Path, str] = field(default_factory=dict)  # resolved compose/script file -> its project
 
     def project_of(self, path: Path) -> str:
@@ -179,6 +185,8 @@ def _other_format(path: Path, head: str) -> str | None:
 def classify(path: Path, head: str) -> str | None:
     """The kind of a file from its name and the first part of its text."""
     name = path.name.lower()
+    if path.name in KUSTOMIZATION_NAMES:
+        return "kustomize"
     if name.endswith(YAML_SUFFIXES):
         if _COMPOSE.search(head) and _looks_like_compose(path, head):
             return "compose"
@@ -211,12 +219,9 @@ def _head(path: Path) -> str:
     edited = text_of(path)  # an editor's unsaved buffer (the language server)
     if edited is not None:
         return edited[:256 * 1024]
-    try:
-        with open(path, "rb") as f:
-            data = f.read(256 * 1024)
-    except OSError:
-        return ""
-    return data.decode("utf-8", "replace")
+    from vllm_lint.sources.source_file import head_text
+
+    return head_text(path, 256 * 1024)
 
 
 def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compose: list[list[Path]] | None = None,
@@ -229,9 +234,11 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     excluder = Excluder(excludes, root)
     files: list[Path] = []
     seen_dirs: set[tuple[int, int]] = set()
+    named: set[Path] = set()  # files named on the command line: each gets an answer
     for p in paths:
-        if not p.exists():
-            found.problems.append((p, "no such file or directory" + (" (broken symbolic link)" if p.is_symlink() else "")))
+        why = _not_a_path(p)
+        if why:  # missing, a broken link, a FIFO or a device (opening a FIFO blocks forever): said, never opened
+            found.problems.append((p, why))
             continue
         if p.is_dir():
             if respect_gitignore:
@@ -247,6 +254,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
                     files.append(sibling)
         else:
             files.append(p)  # named explicitly: never excluded
+            named.add(p.resolve())
             for base, override in OVERRIDE_NAMES.items():  # a compose file and its override go together
                 pair = {base: override, override: base}.get(p.name)
                 if pair and (p.parent / pair).is_file():
@@ -274,6 +282,8 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
             found.templates.append((f, template))
             continue
         kind = "compose" if explicitly_compose else classify(f, head)
+        if kind is None:
+            kind = _unclassified(f, head, real in named, found)
         if kind == "compose":
             heads[real] = head
             if not explicitly_compose:
@@ -281,11 +291,13 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
             includes[real] = _included(f, head)
             for entry in includes[real]:  # what compose reads for this project is linted with it
                 for inc in entry:
-                    if inc.resolve() not in unique and inc.is_file() and not excluder.excluded(inc, False):
+                    if inc.resolve() not in unique and is_regular_file(inc) and not excluder.excluded(inc, False):
                         unique[inc.resolve()] = inc
                         queue.append((inc.resolve(), inc))
         elif kind == "kubernetes":
             found.kubernetes.append(f)
+        elif kind == "kustomize":
+            found.kustomizations.append(f)
         elif kind == "script":
             found.scripts.append(f)
         elif kind == "vllm-config":
@@ -368,7 +380,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     found.projects = {real: configured.get(top(key), top(key)) for real, key in key_of.items()}
     found.templates.sort()
     found.formats.sort()
-    for lst in (found.kubernetes, found.scripts, found.vllm_configs):
+    for lst in (found.kubernetes, found.kustomizations, found.scripts, found.vllm_configs):
         lst.sort()
     return found
 
@@ -457,4 +469,64 @@ def _walk(top: Path, excluder: Excluder, files: list[Path], seen: set, found: Fo
                 subdirs.append(path)
             elif e.is_file() and not excluder.excluded(path, False):
                 files.append(path)
+            elif _named_like_deployment(e.name) and not excluder.excluded(path, False):
+                found.problems.append((path, _not_a_path(path) or "not a regular file"))
         stack.extend(reversed(subdirs))
+
+
+def _not_a_path(p: Path) -> str | None:
+    """Why a path named on the command line (or met in a walk) cannot be read as a file or walked as a
+    folder, by ``stat`` alone (never by opening it), or None."""
+    from vllm_lint.sources.source_file import file_kind, path_problem
+
+    why = path_problem(p)
+    if why:
+        return why
+    try:
+        mode = os.stat(p).st_mode
+    except OSError as exc:
+        if os.path.islink(p):
+            return "no such file or directory (broken symbolic link)"
+        return "no such file or directory" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc))
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return f"{file_kind(mode)}, not a regular file"
+
+
+def _named_like_deployment(name: str) -> bool:
+    """A name that says "deployment file": compose's, a YAML file, a script or a Dockerfile."""
+    lower = name.lower()
+    return bool(_COMPOSE_NAME.search(lower)) or lower.endswith(YAML_SUFFIXES + SCRIPT_SUFFIXES) \
+        or lower.startswith(("dockerfile", "containerfile"))
+
+
+def _unclassified(f: Path, head: str, named: bool, found: Found) -> str | None:
+    """The answer for a file no kind claims. A file named like a compose file that is empty, blank, binary or
+    not text goes to the compose loader, which reports it as compose would (compose refuses it); a file named
+    on the command line that cannot be read is a finding, one that is not a deployment a note."""
+    from vllm_lint.sources.source_file import UnreadableFile, read_text
+
+    compose_named = bool(_COMPOSE_NAME.search(f.name.lower()))
+    if not compose_named and not named:
+        return None
+    try:
+        text = read_text(f)
+    except UnreadableFile as exc:
+        if compose_named:
+            return "compose"
+        found.problems.append((f, exc.message))
+        return None
+    if compose_named and _blank_yaml(text):
+        return "compose"  # compose: "empty compose file"
+    if compose_named and _yaml(text[:256 * 1024], f) is _UNPARSED:
+        return "compose"  # broken YAML named as compose: the loader says where
+    if named:
+        found.notes.append(f"{f}: not linted: not a compose file, Kubernetes manifest, vLLM config, script or other "
+                           "format that starts vLLM" + (" (empty file)" if not text.strip() else ""))
+    return None
+
+
+def _blank_yaml(text: str) -> bool:
+    """Nothing but blank lines, comments and document markers."""
+    return all(not line.strip() or line.lstrip().startswith("#") or line.strip() in ("---", "...")
+               for line in text.splitlines())

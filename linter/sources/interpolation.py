@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Deepest nesting of ``${A:-${B:-...}}`` followed (compose's own parser recurses; real files nest two or three).
+MAX_NESTING = 32
 
 
 @dataclass
@@ -62,7 +64,12 @@ def _find_close(raw: str, start: int, end: int) -> int:
     return -1
 
 
-def _expand(raw, start, end, lookup, out, refs) -> None:
+def _expand(raw, start, end, lookup, out, refs, depth: int = 0) -> None:
+    if depth > MAX_NESTING:
+        refs.append(Reference("", raw[start:end], start, "invalid",
+                              f"invalid interpolation format: defaults nested more than {MAX_NESTING} levels deep"))
+        out.append(raw[start:end])
+        return
     i = start
     while i < end:
         c = raw[i]
@@ -83,7 +90,7 @@ def _expand(raw, start, end, lookup, out, refs) -> None:
                 refs.append(Reference("", raw[i:end], i, "invalid", f"invalid interpolation format: {raw[i:end]!r} has no closing '}}'"))
                 out.append(raw[i:end])
                 return
-            _braced(raw, i, close, lookup, out, refs)
+            _braced(raw, i, close, lookup, out, refs, depth)
             i = close + 1
             continue
         m = _NAME.match(raw, i + 1, end)
@@ -103,7 +110,7 @@ def _expand(raw, start, end, lookup, out, refs) -> None:
         i += 1
 
 
-def _braced(raw, i, close, lookup, out, refs) -> None:
+def _braced(raw, i, close, lookup, out, refs, depth: int = 0) -> None:
     body_start = i + 2
     m = _NAME.match(raw, body_start, close)
     text = raw[i : close + 1]
@@ -134,16 +141,16 @@ def _braced(raw, i, close, lookup, out, refs) -> None:
     missing = value is None or (empty_counts and value == "")
     if op.endswith("-"):
         if missing:
-            _expand(raw, arg_start, close, lookup, out, refs)
+            _expand(raw, arg_start, close, lookup, out, refs, depth + 1)
         else:
             out.append(value)
     elif op.endswith("+"):
         if not missing:
-            _expand(raw, arg_start, close, lookup, out, refs)
+            _expand(raw, arg_start, close, lookup, out, refs, depth + 1)
     else:  # "?" / ":?": required
         if missing:
             sub: list[str] = []
-            _expand(raw, arg_start, close, lookup, sub, refs)
+            _expand(raw, arg_start, close, lookup, sub, refs, depth + 1)
             message = "".join(sub) or ("not set or empty" if empty_counts else "not set")
             ref.problem, ref.message = "required", f'required variable "{name}" is missing a value: {message}'
         else:

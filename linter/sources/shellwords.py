@@ -3,10 +3,12 @@
 Compose splits a string ``command:``/``entrypoint:`` with shell quoting rules (quotes, backslash
 escapes) but runs no shell: there are no comments, pipes or variable expansion at that stage.
 Scripts (``script=True``) additionally end a command at ``;``, ``&&``, ``||``, ``|``, ``&`` and a
-newline, treat ``#`` at the start of a word as a comment and drop redirections.
+newline, treat ``#`` at the start of a word as a comment and drop redirections; the body of a
+here-document (``<<EOF`` ... ``EOF``, ``<<-'EOT'``) is data, not commands.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -25,6 +27,7 @@ class ShellSyntaxError(ValueError):
 
 
 _SEPARATORS = (";", "&&", "||", "|", "&")
+_DELIMITER = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def split(text: str, start: int = 0, end: int | None = None, *, script: bool = False) -> list[list[Word]]:
@@ -34,6 +37,7 @@ def split(text: str, start: int = 0, end: int | None = None, *, script: bool = F
     """
     end = len(text) if end is None else end
     commands: list[list[Word]] = [[]]
+    heredocs: list[tuple[str, bool]] = []  # (delimiter, strip leading tabs) of the << on the current line
     i = start
     while i < end:
         c = text[i]
@@ -50,6 +54,9 @@ def split(text: str, start: int = 0, end: int | None = None, *, script: bool = F
             if c == "\n":
                 commands.append([])
                 i += 1
+                if heredocs:  # the bodies of this line's here-documents follow: data, not commands
+                    i = _skip_heredocs(text, i, end, heredocs)
+                    heredocs = []
                 continue
             if c == "#":
                 nl = text.find("\n", i, end)
@@ -61,19 +68,40 @@ def split(text: str, start: int = 0, end: int | None = None, *, script: bool = F
                 i += len(sep)
                 continue
             if c in "<>" or (c.isdigit() and i + 1 < end and text[i + 1] in "<>"):
-                i = _skip_redirection(text, i, end)
+                i = _skip_redirection(text, i, end, heredocs)
                 continue
         word, i = _word(text, i, end, script)
         commands[-1].append(word)
     return [c for c in commands if c] or [[]]
 
 
-def _skip_redirection(text: str, i: int, end: int) -> int:
+def _skip_redirection(text: str, i: int, end: int, heredocs: list | None = None) -> int:
+    operator_start = i
     while i < end and text[i] in "0123456789<>&":
+        i += 1
+    operator = text[operator_start:i].lstrip("0123456789")
+    strip_tabs = i < end and operator == "<<" and text[i] == "-"
+    if strip_tabs:
         i += 1
     while i < end and text[i] in " \t":
         i += 1
-    _, i = _word(text, i, end, True)
+    word, i = _word(text, i, end, True)
+    if operator == "<<" and heredocs is not None and _DELIMITER.fullmatch(word.value):  # <<EOF, <<-'EOT' (not <<<, $((1<<2)))
+        heredocs.append((word.value, strip_tabs))
+    return i
+
+
+def _skip_heredocs(text: str, i: int, end: int, heredocs: list[tuple[str, bool]]) -> int:
+    """Past the bodies of here-documents that start at ``i``, each ending at a line that is its delimiter
+    (after leading tabs, for ``<<-``); an unterminated one runs to the end of the text, as in the shell."""
+    for delimiter, strip_tabs in heredocs:
+        while i < end:
+            nl = text.find("\n", i, end)
+            line_end = end if nl < 0 else nl
+            line = text[i:line_end].rstrip("\r")
+            i = end if nl < 0 else nl + 1
+            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+                break
     return i
 
 

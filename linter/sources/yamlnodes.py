@@ -7,6 +7,7 @@ memory. Merge keys (``<<``) are applied as compose applies them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -39,8 +40,11 @@ class _Loader(_Base):
         except TypeError:  # an unhashable value (not produced by the composer, but never fail on it)
             return super().resolve(kind, value, implicit)
 
-#: Maximum number of nodes one document may expand to (aliases included).
-NODE_BUDGET = 250_000
+#: Maximum number of nodes one document may reach again through aliases (a "billion laughs" needs millions).
+ALIAS_BUDGET = 250_000
+NODE_BUDGET = ALIAS_BUDGET  # the former name
+#: Maximum nesting of mappings and sequences (libyaml stops at 1000; real deployment files stay under 30).
+MAX_DEPTH = 200
 
 
 class YamlError(Exception):
@@ -111,68 +115,88 @@ class YMap(YNode):
 _new_span = tuple.__new__  # Span is a NamedTuple: building it from a tuple skips its keyword handling
 
 
-def _span(path: str, node: yaml.Node) -> Span:
-    s, e = node.start_mark, node.end_mark
-    return _new_span(Span, (path, s.line + 1, s.column + 1, e.line + 1, e.column + 1, s.index, e.index))
-
-
 class _Converter:
-    def __init__(self, path: str):
-        self.path = path
-        self.budget = NODE_BUDGET
-        self.active: set[int] = set()
+    """Composed pyyaml nodes -> located YNodes. Depth is bounded (:data:`MAX_DEPTH`: the conversion recurses),
+    and so are the nodes reached again through aliases (:data:`ALIAS_BUDGET`): a large file without aliases is
+    read, a billion laughs is not. ``problems`` collects (kind, message, span) of what compose and kubectl
+    refuse but a YAML parser accepts (duplicate keys); ``line0``/``index0`` place a document parsed on its own
+    (per-document mode) in the whole file."""
 
-    def convert(self, node: yaml.Node) -> YNode:
-        self.budget -= 1
-        if self.budget < 0:
-            raise YamlError(
-                f"document expands to more than {NODE_BUDGET} nodes through aliases "
-                "(an alias bomb?); not read",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-            )
+    def __init__(self, path: str, problems: list | None = None, line0: int = 0, index0: int = 0):
+        self.path = path
+        self.budget = ALIAS_BUDGET
+        self.active: set[int] = set()
+        self.seen: set[int] = set()
+        self.problems = problems
+        self.line0 = line0
+        self.index0 = index0
+
+    def _span(self, node: yaml.Node) -> Span:
+        s, e = node.start_mark, node.end_mark
+        lo, io = self.line0, self.index0
+        return _new_span(Span, (self.path, s.line + 1 + lo, s.column + 1, e.line + 1 + lo, e.column + 1,
+                                s.index + io, e.index + io))
+
+    def _error(self, message: str, node: yaml.Node) -> YamlError:
+        return YamlError(message, node.start_mark.line + 1 + self.line0, node.start_mark.column + 1)
+
+    def convert(self, node: yaml.Node, depth: int = 0) -> YNode:
+        key = id(node)
+        if key in self.seen:  # reached again: through an alias
+            self.budget -= 1
+            if self.budget < 0:
+                raise self._error(f"document expands more than {ALIAS_BUDGET} nodes through aliases "
+                                  "(an alias bomb?); not read", node)
+        else:
+            self.seen.add(key)
         if node.__class__ is yaml.ScalarNode:
-            s, e = node.start_mark, node.end_mark
-            span = _new_span(Span, (self.path, s.line + 1, s.column + 1, e.line + 1, e.column + 1, s.index, e.index))
-            return YScalar(span, node.tag, node.value, node.style, node.value)
-        if id(node) in self.active:
-            raise YamlError("recursive alias: a node contains itself", node.start_mark.line + 1, node.start_mark.column + 1)
-        self.active.add(id(node))
+            return YScalar(self._span(node), node.tag, node.value, node.style, node.value)
+        if depth >= MAX_DEPTH:
+            raise self._error(f"nested deeper than {MAX_DEPTH} levels; not read", node)
+        if key in self.active:
+            raise self._error("recursive alias: a node contains itself", node)
+        self.active.add(key)
         try:
             if isinstance(node, yaml.SequenceNode):
-                return YSeq(_span(self.path, node), node.tag, [self.convert(n) for n in node.value])
-            return self._mapping(node)
+                return YSeq(self._span(node), node.tag, [self.convert(n, depth + 1) for n in node.value])
+            return self._mapping(node, depth)
         finally:
-            self.active.discard(id(node))
+            self.active.discard(key)
 
-    def _mapping(self, node: yaml.MappingNode) -> YMap:
-        result = YMap(_span(self.path, node), node.tag)
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+        result = YMap(self._span(node), node.tag)
         merged: dict[str, tuple[YScalar, YNode]] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 for source in sources:
-                    converted = self.convert(source)
+                    converted = self.convert(source, depth + 1)
                     if not isinstance(converted, YMap):
-                        raise YamlError("merge key '<<' needs a mapping or a list of mappings",
-                                        value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+                        raise self._error("merge key '<<' needs a mapping or a list of mappings", value_node)
                     for k, v in converted.entries.items():
                         merged.setdefault(k, v)  # earlier sources win, as in YAML 1.1
                 continue
-            key = self.convert(key_node)
+            key = self.convert(key_node, depth + 1)
             if not isinstance(key, YScalar):
-                raise YamlError("complex mapping keys are not supported", key_node.start_mark.line + 1,
-                                key_node.start_mark.column + 1)
-            result.entries[key.value] = (key, self.convert(value_node))
+                raise self._error("complex mapping keys are not supported", key_node)
+            first = result.entries.get(key.value)
+            if first is not None and self.problems is not None:
+                self.problems.append(("duplicate-key", f"duplicate key {key.value!r} (first at line {first[0].span.line}): "
+                                      "compose and kubectl refuse the file; a YAML parser keeps only this one",
+                                      key.span))
+            result.entries[key.value] = (key, self.convert(value_node, depth + 1))
         for k, v in merged.items():
             result.entries.setdefault(k, v)
         return result
 
 
-def load_documents(text: str, path: str) -> list[YNode | None]:
-    """Parse every document of ``text``; raises :class:`YamlError` on the first problem."""
+#: A line that starts a document (``---``) or ends one (``...``): never content, even inside a block scalar.
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)
+
+
+def _compose_all(text: str) -> list:
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        return list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -181,8 +205,62 @@ def load_documents(text: str, path: str) -> list[YNode | None]:
         raise YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}") from None
-    converter = _Converter(path)
-    return [None if n is None else converter.convert(n) for n in nodes]
+    except RecursionError:
+        raise YamlError(f"nested deeper than {MAX_DEPTH} levels; not read") from None
+
+
+def load_documents(text: str, path: str, *, problems: list | None = None,
+                   errors: list | None = None) -> list[YNode | None]:
+    """Parse every document of ``text``.
+
+    ``problems``: a list that receives (kind, message, span) for what a YAML parser accepts and compose and
+    kubectl refuse (duplicate keys). ``errors`` None: the first problem raises :class:`YamlError`. ``errors``
+    a list (per-document mode, as ``kubectl apply`` reads a stream): a document that cannot be read is None
+    in the result and its :class:`YamlError` (positioned in the whole file) goes to ``errors``; the others are
+    read."""
+    if errors is None:
+        converter = _Converter(path, problems)
+        return [None if n is None else converter.convert(n) for n in _compose_all(text)]
+    try:
+        nodes = _compose_all(text)
+    except YamlError:
+        return _per_document(text, path, problems, errors)
+    out = []
+    for n in nodes:
+        try:
+            out.append(None if n is None else _Converter(path, problems).convert(n))
+        except YamlError as exc:
+            errors.append(exc)
+            out.append(None)
+    return out
+
+
+def _per_document(text: str, path: str, problems: list | None, errors: list) -> list[YNode | None]:
+    """Each document parsed on its own, split at its ``---`` / ``...`` lines (which YAML forbids as content)."""
+    starts = [0] + [m.start() for m in _DOCUMENT_MARKER.finditer(text) if m.start() > 0]
+    out: list[YNode | None] = []
+    line = 0
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        if i:
+            line += text.count("\n", starts[i - 1], start)
+        try:
+            nodes = _compose_all(chunk)
+        except YamlError as exc:  # the parser's position is in the chunk
+            if exc.line is not None:
+                exc.line += line
+            errors.append(exc)
+            out.append(None)
+            continue
+        converter = _Converter(path, problems, line, start)
+        for n in nodes:
+            try:
+                out.append(None if n is None else converter.convert(n))
+            except YamlError as exc:  # the converter's position is in the file already
+                errors.append(exc)
+                out.append(None)
+    return out
 
 
 def plain(node: YNode | None):
