@@ -86,6 +86,10 @@ def main():
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when stdout is a terminal).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour (with --fix or --diff).")
+@click.option("--force", is_flag=True, help="With --fix: also rewrite read-only files, and files whose owner cannot be kept.")
+@click.option("--hub-timeout", type=click.FloatRange(min=0.1, max=3600), default=None, metavar="SECONDS",
+              help="Most time spent on each model's metadata from the Hugging Face Hub, retries included "
+                   "[default: 20; the whole run: 60].")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say what was read and assumed.")
@@ -96,13 +100,16 @@ def main():
 @click.option("--no-inline-suppressions", is_flag=True,
               help="Ignore '# vllm-lint: disable' comments and report them (VLL003), for policy owners.")
 def check_command(paths, fmt, select, extend_select, ignore, fail_on, reading, no_cache, exclude, diff_base, statistics, fix, unsafe_fixes, show_diff, color, quiet, verbose,
-                  baseline_path=None, respect_gitignore=None, no_inline_suppressions=False):
+                  baseline_path=None, respect_gitignore=None, no_inline_suppressions=False, force=False,
+                  hub_timeout=None):
     """Lint the vLLM launches found in PATHS (files or folders; default: the current folder)."""
     from vllm_lint.engine import run
     from vllm_lint.finding import severity_rank
     from vllm_lint.reporters import render
 
     settings = reading.settings(paths)
+    if hub_timeout:
+        settings.hub_timeout = hub_timeout
     if fail_on:
         settings.fail_on = fail_on
     settings.no_cache = settings.no_cache or no_cache
@@ -147,7 +154,8 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, reading, n
 
         from vllm_lint.reporters.secrets import mask
 
-        result, changes, fix_errors = fix_run(lint, unsafe=unsafe_fixes, write=fix and not show_diff)
+        result, changes, fix_errors = fix_run(lint, unsafe=unsafe_fixes, write=fix and not show_diff,
+                                              force=force)
         for error in fix_errors:
             click.echo(f"vllm-lint: {mask(error, result)}", err=True)
         if show_diff:

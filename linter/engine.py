@@ -368,7 +368,7 @@ def model_request(d: Deployment):
         if d.kind in ("compose", "kubernetes", "docker-run"):
             host = d.host_path(model)
             if host is None:
-                return "unmounted" if d.kind == "compose" and is_vllm_image(d.image) else None
+                return "unmounted" if d.kind in ("compose", "docker-run") and is_vllm_image(d.image) else None
             path = host if isinstance(host, Path) else None
         else:
             path = Path(model).expanduser()
@@ -418,7 +418,8 @@ def _resolve_models(project: Project) -> None:
     if not requests:
         return
     resolved = resolve(sorted(set(requests.values()), key=str), offline=settings.offline,
-                           use_snapshot=settings.use_snapshot, use_cache=not settings.no_cache)
+                           use_snapshot=settings.use_snapshot, use_cache=not settings.no_cache,
+                           deadline=getattr(settings, "hub_timeout", None) or 20.0)
     for key, request in requests.items():
         project.model_requests[key] = request
         project.models[key] = resolved.get(request)
@@ -432,6 +433,7 @@ def _resolve_models(project: Project) -> None:
 
 #: Failures that say nothing about the model (the Hub could not answer): a note for the run, not a finding.
 UNAVAILABLE_KINDS = {"not-cached": "offline and not cached", "network": "no network", "timeout": "no answer in time",
+                     "connection-reset": "connection reset by the Hub",
                      "rate-limited": "rate-limited", "server-error": "Hub server error"}
 
 

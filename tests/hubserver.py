@@ -16,8 +16,10 @@ Per model, ``set_mode(model_id, mode)`` makes the server misbehave: ``"401"`` (e
 ``RepoNotFound`` — a private repository without a token), ``"403"`` (a gated model: the API answers,
 files 403 ``GatedRepo``), ``"gated"`` (files 401 without a token, 403 with one), ``"404"``,
 ``"429"``, ``"500"``, ``"slow"`` (sleep ``slow_seconds`` before answering), ``"invalid-json"``
-(config.json is garbage), ``"invalid-api-json"`` (the API answer is garbage). ``latency`` adds a
-fixed delay to every request. Every request is logged in ``requests``.
+(config.json is garbage), ``"invalid-api-json"`` (the API answer is garbage), ``"slow-files"`` (only file
+requests sleep ``slow_seconds``), ``"drip"`` (file bodies are sent one byte every ``drip_seconds``),
+``"reset"`` (every connection is reset: TCP RST, no answer). ``latency`` adds a fixed delay to every request.
+Every request is logged in ``requests``.
 
 Run it by hand: ``python tests/hubserver.py [root] [port]``, then ``HF_ENDPOINT=http://127.0.0.1:PORT``.
 """
@@ -35,7 +37,8 @@ from urllib.parse import unquote, urlsplit
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hf"
 NOT_SERVED = {"SOURCES.md", "weights.json"}
-MODES = ("401", "403", "gated", "404", "429", "500", "slow", "invalid-json", "invalid-api-json")
+MODES = ("401", "403", "gated", "404", "429", "500", "slow", "invalid-json", "invalid-api-json", "drip", "reset",
+         "slow-files")
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,12 @@ def commit_of(model_id: str, revision: str) -> str:
 
 
 class HubServer:
-    def __init__(self, root: Path = FIXTURES, *, latency: float = 0.0, slow_seconds: float = 3.0, port: int = 0):
+    def __init__(self, root: Path = FIXTURES, *, latency: float = 0.0, slow_seconds: float = 3.0, port: int = 0,
+                 drip_seconds: float = 0.5):
         self.root = Path(root)
         self.latency = latency
         self.slow_seconds = slow_seconds
+        self.drip_seconds = drip_seconds
         self.modes: dict[str, str] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -170,6 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, body: bool) -> None:
         hub = self.hub
+        self._drip = False
         path = urlsplit(self.path).path
         hub.log(Request(self.command, path, self.headers.get("Authorization")))
         if hub.latency:
@@ -209,11 +215,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _misbehave(self, model_id: str, *, api: bool, body: bool) -> bool:
         mode = self.hub.modes.get(model_id)
+        self._drip = mode == "drip" and not api
         if mode is None:
             return False
-        if mode == "slow":
+        if mode == "slow" or mode == "slow-files" and not api:
             time.sleep(self.hub.slow_seconds)
             return False
+        if mode == "reset":
+            import socket
+            import struct
+
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()  # closed with linger 0: the client reads a TCP reset
+            self.close_connection = True
+            return True
         if mode == "401":
             self._error(401, "RepoNotFound", "Invalid username or password.", body)
         elif mode == "404":
@@ -245,9 +260,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            if body:
+            if body and getattr(self, "_drip", False):  # a body drip-fed, one byte at a time
+                self.wfile.flush()
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(self.hub.drip_seconds)
+            elif body:
                 self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
+        except (BrokenPipeError, ConnectionResetError, OSError):  # the client gave up (timeouts)
             pass
 
 

@@ -51,7 +51,7 @@ def test_build_of_another_server_is_not_a_launch(tmp_path):
 
 
 def test_args_only_command_of_a_custom_image_with_gpus(tmp_path):
-    good = ("services:\n  llm:\n    image: registry.acme.dev/ml/serving:2025.07\n"
+    good = ("services:\n  llm:\n    image: registry.acme.dev/ml/serving:0.5.1\n"  # the image's own version, not vLLM's
             '    command: ["--model", "Qwen/Qwen3-8B", "--max-model-len", "8192", "--gpu-memory-utilization", "0.85"]\n'
             + DEVICES.replace("count: 2", "count: 1"))
     [d] = launches(lint(tmp_path / "a", {"compose.yaml": good}))

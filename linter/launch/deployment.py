@@ -110,7 +110,7 @@ class Healthcheck:
 @dataclass
 class Deployment:
     path: str
-    kind: str  # "compose", "kubernetes", "script", "vllm-config"
+    kind: str  # "compose", "kubernetes", "script" (on the host: scripts, Dockerfiles, systemd units), "docker-run", "vllm-config"
     name: str
     span: Span
     image: str | None = None
@@ -118,7 +118,7 @@ class Deployment:
     version: str | None = None  # the vLLM release the launch runs, when the source pins one
     version_source: str | None = None
     nightly: str | None = None  # a nightly image: which release it is judged as, and why (vllm/nightly.py)
-    launcher: str = ""  # "vllm serve", "api_server", or "image entrypoint"
+    launcher: str = ""  # "vllm serve", "api_server", "image entrypoint" (vLLM's image) or "custom image entrypoint"
     args: list[Arg] = field(default_factory=list)
     env: dict[str, EnvVar] = field(default_factory=dict)
     ports: list[Port] = field(default_factory=list)

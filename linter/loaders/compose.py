@@ -322,7 +322,9 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
     launcher, words = launch
     d = Deployment(sf.path, "compose", name, key.span, image=image, image_span=image_node.span if image_node else None,
                    base_dir=str(base_dir))
-    version = version_from_image(image) if image and ("vllm" in image_repository(image).lower() or built is None) else None
+    # a custom image's tag is its own version, not vLLM's: read only for images named for vLLM (or run explicitly)
+    use_tag = image and ("vllm" in image_repository(image).lower() or built is None and launcher != CUSTOM_ENTRYPOINT)
+    version = version_from_image(image) if use_tag else None
     if version:
         d.version, d.version_source = version, f"image tag {image}"
     if built is not None:

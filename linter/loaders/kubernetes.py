@@ -177,7 +177,8 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
     d = Deployment(sf.path, "kubernetes", full, key, image=image,
                    image_span=image_node.span if isinstance(image_node, YScalar) else None, env=env,
                    base_dir=str(Path(sf.abspath).parent))
-    version = version_from_image(image)
+    custom = launch[0] == CUSTOM_ENTRYPOINT and "vllm" not in (image or "").lower()
+    version = None if custom else version_from_image(image)  # a custom image's tag is its own version
     if version:
         d.version, d.version_source = version, f"image tag {image}"
     if installed:

@@ -107,6 +107,8 @@ def load(path: Path, sf, ctx) -> list[Deployment]:
             else:
                 d = launch_of(candidate.words, sf, path, ctx, env=env)
             if d is not None:
-                d.name = f"ExecStart (line {raw[0].span.line})"
+                from vllm_lint.loaders.script import _via
+
+                d.name, d.via = f"ExecStart (line {raw[0].span.line})", _via(candidate)
                 deployments.append(d)
     return deployments

@@ -76,6 +76,10 @@ def classify_failure(exc: BaseException, request: ModelRequest, cache: Path | No
             return ModelError("error", f"the Hub answered {status} for {model}")
         if "OfflineModeIsEnabled" in names:
             return ModelError("not-cached", f"{model}: offline mode (HF_HUB_OFFLINE) and not cached")
+        if names & {"ConnectionResetError", "ConnectionAbortedError", "BrokenPipeError"} or (
+                names & {"RemoteProtocolError", "ReadError", "ProtocolError", "NetworkError", "ConnectError"}
+                and _reset_text(str(e))):
+            return ModelError("connection-reset", f"the Hub reset the connection for {model}")
         if any("Timeout" in n for n in names):
             return ModelError("timeout", f"no answer from the Hub for {model} in time")
         if names & {"ConnectError", "ConnectionError", "NetworkError", "ProxyError", "gaierror", "ConnectionRefusedError",
@@ -88,6 +92,12 @@ def classify_failure(exc: BaseException, request: ModelRequest, cache: Path | No
     if "LocalEntryNotFoundError" in _names(exc):
         return ModelError("network", f"cannot reach the Hub for {model}, and it is not cached")
     return ModelError("error", redact(f"cannot fetch {model}: {type(exc).__name__}: {shorten(exc)}"))
+
+
+def _reset_text(text: str) -> bool:
+    lowered = text.lower()
+    return any(w in lowered for w in ("reset by peer", "connection reset", "server disconnected", "peer closed connection",
+                                       "connection aborted"))
 
 
 def _token_in_use() -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from vllm_lint.models.cache import from_cache, hub_cache_dir
 from vllm_lint.models.failures import redact, suggest_ids
-from vllm_lint.models.hub import fetch_all
+from vllm_lint.models.hub import MODEL_DEADLINE_S, RUN_DEADLINE_S, fetch_all
 from vllm_lint.models.local import from_local
 from vllm_lint.models.meta import ModelMeta
 from vllm_lint.models.request import REPO_ID, ModelError, ModelRequest
@@ -36,9 +36,13 @@ from vllm_lint.models.snapshot import (
 
 
 def resolve(requests: list[ModelRequest], *, offline: bool = False, use_snapshot: bool = True, use_cache: bool = True,
-            progress: bool | None = None, max_workers: int = 8,
-            timeout: float = 10.0) -> dict[ModelRequest, ModelMeta | ModelError]:
-    """Each distinct request's metadata (or why there is none); see the module docstring for the order."""
+            progress: bool | None = None, max_workers: int = 8, timeout: float = 10.0,
+            deadline: float = MODEL_DEADLINE_S,
+            run_deadline: float = RUN_DEADLINE_S) -> dict[ModelRequest, ModelMeta | ModelError]:
+    """Each distinct request's metadata (or why there is none); see the module docstring for the order.
+
+    ``timeout``: of each request to the Hub; ``deadline``: of each model, every request and retry included
+    (``--hub-timeout``); ``run_deadline``: of all the fetching of the run."""
     offline = offline or _env_offline()
     cache = hub_cache_dir()
     results: dict[ModelRequest, ModelMeta | ModelError] = {}
@@ -58,7 +62,8 @@ def resolve(requests: list[ModelRequest], *, offline: bool = False, use_snapshot
         results[request] = found
     if pending:
         show = progress if progress is not None else (len(pending) > 3 and _isatty(sys.stderr))
-        results.update(fetch_all(pending, cache, max_workers=max_workers, timeout=timeout, show_progress=show))
+        results.update(fetch_all(pending, cache, max_workers=max_workers, timeout=timeout, show_progress=show,
+                                 deadline=deadline, run_deadline=run_deadline))
     return results
 
 

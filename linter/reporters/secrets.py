@@ -38,7 +38,7 @@ _BEARER = re.compile(r"(?i)\bbearer[ \t]+([A-Za-z0-9._~+/=-]{6,})")
 _TOKEN_SHAPES = re.compile(r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|"
                            r"github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|"
                            r"AKIA[0-9A-Z]{16})\b")
-_NOT_SECRET = re.compile(r"(?i)^(?:true|false|yes|no|null|none|\$.*|.*\$\{.*|.*\$\(.*|\{\{.*|<.*>|\*+)$")
+_NOT_SECRET = re.compile(r"(?i)^(?:true|false|yes|no|null|none|bearer|basic|digest|token|secret|\$.*|.*\$\{.*|.*\$\(.*|\{\{.*|<.*>|\*+)$")
 
 
 def is_secret_name(name: str) -> bool:
