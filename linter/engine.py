@@ -290,10 +290,9 @@ def _template_notes(templates: list[tuple[Path, str]], ctx: LoadContext) -> list
     """One note naming the templates set aside that mention vLLM (the others are not deployments of it)."""
     named = []
     for path, kind in templates:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")[:256 * 1024]
-        except OSError:
-            continue
+        from vllm_lint.sources.source_file import head_text
+
+        text = head_text(path, 256 * 1024)  # never more than that, and only of a regular file
         if "vllm" in text.lower():
             named.append(f"{ctx.display(path)} ({kind})")
     if not named:

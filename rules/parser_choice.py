@@ -141,9 +141,11 @@ def _registered(deployment, path: str) -> set[str] | None:
         candidate = host
     elif deployment.base_dir:
         candidate = Path(deployment.base_dir) / candidate
-    try:
-        text = candidate.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from vllm_lint.sources.source_file import UnreadableFile, read_text
+
+    try:  # a regular file of at most 10 MiB (a plugin path may name /dev/zero or a FIFO)
+        text = read_text(candidate)
+    except (UnreadableFile, OSError, ValueError):
         return None
     names = set()
     for m in _REGISTER.finditer(text):

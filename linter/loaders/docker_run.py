@@ -15,6 +15,7 @@ from vllm_lint.loaders.command import (CUSTOM_ENTRYPOINT, attach_args, image_rep
                                        version_from_image)
 from vllm_lint.loaders.shell_launches import Candidate, expand_words
 from vllm_lint.loaders.shell_vars import resolve_words
+from vllm_lint.sources.source_file import is_regular_file
 
 
 def deployment(candidate: Candidate, sf, path: Path, ctx) -> Deployment | None:
@@ -90,7 +91,7 @@ def _environment(options, scope, path: Path, ctx) -> dict[str, EnvVar]:
 
             file = Path(value.value).expanduser()
             file = file if file.is_absolute() else path.parent / file
-            if not file.is_file():
+            if not is_regular_file(file):
                 continue  # a file on the serving host: its variables are unknown
             sources: dict = {}
             loaded = Environment.from_files([file], ctx.display, {}, sources)

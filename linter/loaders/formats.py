@@ -59,10 +59,9 @@ def load_all(files: list[tuple[Path, str]], ctx) -> list[Deployment]:
         path, fmt = item
         if fmt != "ray-serve":
             return (1, str(path))
-        try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:65536]
-        except OSError:
-            head = ""
+        from vllm_lint.sources.source_file import head_text
+
+        head = head_text(path, 65536)  # the first 64 KiB of a regular file, never the whole of a huge one
         return (0 if is_serve_config(head) else 1, str(path))
 
     out: list[Deployment] = []

@@ -16,6 +16,7 @@ from vllm_lint.launch.deployment import Deployment, EnvVar, Word
 from vllm_lint.loaders.shell_launches import candidates
 from vllm_lint.loaders.shell_vars import ScriptVariables, Step, resolve_words
 from vllm_lint.sources import shellwords
+from vllm_lint.sources.source_file import is_regular_file
 
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 _KEY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*")
@@ -74,7 +75,7 @@ def load(path: Path, sf, ctx) -> list[Deployment]:
         elif key == "EnvironmentFile":
             file = Path(value.strip().lstrip("-"))
             candidate = file if file.is_absolute() else path.parent / file
-            if candidate.is_file() and not file.is_absolute():
+            if is_regular_file(candidate) and not file.is_absolute():
                 from vllm_lint.loaders.common import Environment
 
                 sources: dict = {}

@@ -169,14 +169,4 @@ def out_of_range(d) -> str | None:
         if not (0 < fraction <= 1):
             return f"--gpu-memory-utilization {gmu} is not a fraction in (0, 1]"
     return None
-    t = str(text).strip().lower()
-    factor = 1
-    if t.endswith("k"):
-        factor, t = 1000, t[:-1]
-    elif t.endswith("m"):
-        factor, t = 1000**2, t[:-1]
-    try:
-        return int(float(t) * factor)
-    except ValueError:
-        return None
 

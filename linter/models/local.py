@@ -56,8 +56,14 @@ def read_folder(model_id: str, revision: str | None, source: str, folder: Path, 
         path = folder / name
         if not path.is_file():
             continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+        from vllm_lint.sources.source_file import UnreadableFile, read_bytes
+
+        try:  # at most 10 MiB: a config.json is a few KiB (a folder of the tree may hold anything)
+            data = json.loads(read_bytes(path).decode("utf-8"))
+        except UnreadableFile as exc:
+            if name == INDEX_FILE:
+                continue
+            return ModelError("invalid-json", f"{name} of {model_id} cannot be read ({exc.message})")
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             if name == INDEX_FILE:
                 continue  # sizes are a bonus: a broken index does not hide the config

@@ -325,7 +325,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     for directory in sorted(by_dir):
         listed = _compose_file_env(directory)
         if listed:  # COMPOSE_FILE in the .env: what `docker compose up` runs in this folder
-            add([p for p in listed if p.resolve() in compose or p.is_file()])
+            add([p for p in listed if p.resolve() in compose or is_regular_file(p)])
         group = [g for g in by_dir[directory] if g.resolve() not in taken]
         names = {g.name: g for g in group}
         for base, override in OVERRIDE_NAMES.items():

@@ -136,10 +136,11 @@ def is_regular_file(path) -> bool:
     return regular_file_problem(path) is None
 
 
-def read_bytes(path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bytes(path, limit: int | None = None) -> bytes:
     """At most ``limit`` bytes of a regular file, or :class:`UnreadableFile`. The file is opened without
     blocking (a FIFO swapped in after a check must not hang the run), checked to be a regular file on the
     open descriptor, and the cap is enforced while reading: ``st_size`` is 0 for devices and can lie."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     why = path_problem(path)
     if why:
         raise UnreadableFile(f"cannot read file: {why}")

@@ -140,17 +140,22 @@ class _Converter:
     def _error(self, message: str, node: yaml.Node) -> YamlError:
         return YamlError(message, node.start_mark.line + 1 + self.line0, node.start_mark.column + 1)
 
-    def convert(self, node: yaml.Node, depth: int = 0) -> YNode:
-        key = id(node)
-        if key in self.seen:  # reached again: through an alias
+    def convert(self, node: yaml.Node, depth: int = 0, again: bool = False) -> YNode:
+        """``again``: inside a collection reached a second time (through an alias): every node counts."""
+        if again:
             self.budget -= 1
             if self.budget < 0:
                 raise self._error(f"document expands more than {ALIAS_BUDGET} nodes through aliases "
                                   "(an alias bomb?); not read", node)
-        else:
-            self.seen.add(key)
         if node.__class__ is yaml.ScalarNode:
             return YScalar(self._span(node), node.tag, node.value, node.style, node.value)
+        key = id(node)
+        if not again:
+            if key in self.seen:  # a collection reached again: through an alias
+                again = True
+                self.budget -= 1
+            else:
+                self.seen.add(key)
         if depth >= MAX_DEPTH:
             raise self._error(f"nested deeper than {MAX_DEPTH} levels; not read", node)
         if key in self.active:
@@ -158,33 +163,33 @@ class _Converter:
         self.active.add(key)
         try:
             if isinstance(node, yaml.SequenceNode):
-                return YSeq(self._span(node), node.tag, [self.convert(n, depth + 1) for n in node.value])
-            return self._mapping(node, depth)
+                return YSeq(self._span(node), node.tag, [self.convert(n, depth + 1, again) for n in node.value])
+            return self._mapping(node, depth, again)
         finally:
             self.active.discard(key)
 
-    def _mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+    def _mapping(self, node: yaml.MappingNode, depth: int, again: bool = False) -> YMap:
         result = YMap(self._span(node), node.tag)
         merged: dict[str, tuple[YScalar, YNode]] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 for source in sources:
-                    converted = self.convert(source, depth + 1)
+                    converted = self.convert(source, depth + 1, again)
                     if not isinstance(converted, YMap):
                         raise self._error("merge key '<<' needs a mapping or a list of mappings", value_node)
                     for k, v in converted.entries.items():
                         merged.setdefault(k, v)  # earlier sources win, as in YAML 1.1
                 continue
-            key = self.convert(key_node, depth + 1)
+            key = self.convert(key_node, depth + 1, again)
             if not isinstance(key, YScalar):
                 raise self._error("complex mapping keys are not supported", key_node)
             first = result.entries.get(key.value)
             if first is not None and self.problems is not None:
-                self.problems.append(("duplicate-key", f"duplicate key {key.value!r} (first at line {first[0].span.line}): "
-                                      "compose and kubectl refuse the file; a YAML parser keeps only this one",
-                                      key.span))
-            result.entries[key.value] = (key, self.convert(value_node, depth + 1))
+                self.problems.append(("duplicate-key", (f"duplicate key {key.value!r} (first at line "
+                                      f"{first[0].span.line}): compose and kubectl refuse the file; a YAML parser "
+                                      "keeps only this one"), key.span))
+            result.entries[key.value] = (key, self.convert(value_node, depth + 1, again))
         for k, v in merged.items():
             result.entries.setdefault(k, v)
         return result
