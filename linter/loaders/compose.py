@@ -12,8 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from vllm_lint.loaders.command import (CUSTOM_ENTRYPOINT, attach_args, image_repository, split_launch, starts_with_vllm_options,
-                                       version_from_image)
+from vllm_lint.loaders.command import (
+    CUSTOM_ENTRYPOINT,
+    attach_args,
+    image_repository,
+    split_launch,
+    starts_with_vllm_options,
+    version_from_image,
+)
 from vllm_lint.loaders.common import Environment, interpolate_tree, scalar_words, sequence_words, shell_c_commands
 from vllm_lint.loaders.context import LoadContext
 from vllm_lint.sources.source_file import SourceFile, UnreadableFile, is_regular_file, read_text, regular_file_problem

@@ -11,8 +11,14 @@ import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Port, Volume, Word
-from vllm_lint.loaders.command import (CUSTOM_ENTRYPOINT, attach_args, image_repository, split_launch, starts_with_vllm_options,
-                                       version_from_image)
+from vllm_lint.loaders.command import (
+    CUSTOM_ENTRYPOINT,
+    attach_args,
+    image_repository,
+    split_launch,
+    starts_with_vllm_options,
+    version_from_image,
+)
 from vllm_lint.loaders.shell_launches import Candidate, expand_words
 from vllm_lint.loaders.shell_vars import resolve_words
 from vllm_lint.sources.source_file import is_regular_file

@@ -21,15 +21,14 @@ from vllm_lint.loaders.keyed import (
     env_list,
     get,
     number,
+    read_documents,
     script_commands,
     script_launches,
     smallest,
     text,
     version_of_image,
 )
-from vllm_lint.sources.source_file import UnreadableFile, read_text
-from vllm_lint.sources.span import Span
-from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents
+from vllm_lint.sources.yamlnodes import YMap, YScalar, YSeq
 
 FORMAT = "dstack"
 _TYPE = re.compile(r"^type\s*:\s*['\"]?(service|task|dev-environment)\b", re.MULTILINE)
@@ -43,15 +42,8 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(path: Path, ctx) -> list[Deployment]:
-    sf = ctx.source(path, "compose")
-    try:
-        sf.text = read_text(path)
-        docs = load_documents(sf.text, sf.path)
-    except UnreadableFile as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
-        return []
-    except YamlError as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+    sf, docs = read_documents(path, ctx, "compose")
+    if docs is None:
         return []
     out: list[Deployment] = []
     for doc in docs:

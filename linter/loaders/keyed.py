@@ -347,3 +347,20 @@ def version_of_image(d: Deployment, image: str | None, span: Span | None, how: s
     version = version_from_image(image)
     if version:
         d.version, d.version_source = version, how or f"image tag {image}"
+
+
+def read_documents(path, ctx, kind: str):
+    """(source file, its YAML documents), or (source file, None) with the reason recorded as a problem when
+    the file cannot be read or parsed: the preamble of every loader of a YAML format."""
+    from vllm_lint.sources.source_file import UnreadableFile, read_text
+    from vllm_lint.sources.yamlnodes import YamlError, load_documents
+
+    sf = ctx.source(path, kind)
+    try:
+        sf.text = read_text(path)
+        return sf, load_documents(sf.text, sf.path)
+    except UnreadableFile as exc:
+        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
+    except YamlError as exc:
+        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+    return sf, None

@@ -12,14 +12,20 @@ import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
-from vllm_lint.loaders.command import CUSTOM_ENTRYPOINT, attach_args, split_launch, starts_with_vllm_options, version_from_image, version_from_pip
+from vllm_lint.loaders.command import (
+    CUSTOM_ENTRYPOINT,
+    attach_args,
+    split_launch,
+    starts_with_vllm_options,
+    version_from_image,
+    version_from_pip,
+)
 from vllm_lint.loaders.common import sequence_words, shell_c_commands
-from vllm_lint.loaders.shell_vars import resolve_script, resolve_words
 from vllm_lint.loaders.context import LoadContext
+from vllm_lint.loaders.shell_vars import resolve_script, resolve_words
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
-
 
 
 def _get(node: YNode | None, *keys: str) -> YNode | None:

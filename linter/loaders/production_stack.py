@@ -49,13 +49,13 @@ from vllm_lint.loaders.keyed import (
     literal_word,
     number,
     option_words,
+    read_documents,
     text,
     value_word,
     version_of_image,
 )
-from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
-from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents
+from vllm_lint.sources.yamlnodes import YMap, YScalar, YSeq
 
 FORMAT = "helm-values"
 _DETECT = re.compile(r"^servingEngineSpec\s*:", re.MULTILINE)
@@ -76,15 +76,8 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(path: Path, ctx: LoadContext) -> list[Deployment]:
-    sf = ctx.source(path, "kubernetes")
-    try:
-        sf.text = read_text(path)
-        docs = load_documents(sf.text, sf.path)
-    except UnreadableFile as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
-        return []
-    except YamlError as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+    sf, docs = read_documents(path, ctx, "kubernetes")
+    if docs is None:
         return []
     out: list[Deployment] = []
     for doc in docs:

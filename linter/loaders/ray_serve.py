@@ -38,6 +38,7 @@ from vllm_lint.loaders.keyed import (
     gpu_name,
     key_span,
     mapping_words,
+    read_documents,
     text,
     unknown_word,
     value_word,
@@ -73,15 +74,8 @@ def load(path: Path, ctx) -> list[Deployment]:
     consumed = ctx.__dict__.setdefault("_ray_llm_config_files", set())
     if str(path.resolve()) in consumed:
         return []  # read through the serve config that names it
-    sf = ctx.source(path, "script")
-    try:
-        sf.text = read_text(path)
-        docs = load_documents(sf.text, sf.path)
-    except UnreadableFile as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
-        return []
-    except YamlError as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+    sf, docs = read_documents(path, ctx, "script")
+    if docs is None:
         return []
     out = []
     for doc in docs:

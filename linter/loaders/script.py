@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, Word
-from vllm_lint.loaders.command import attach_args, split_launch, version_from_image, version_from_pip
+from vllm_lint.loaders.command import attach_args, split_launch, version_from_pip
 from vllm_lint.loaders.context import LoadContext
 from vllm_lint.loaders.shell_launches import candidates
 from vllm_lint.loaders.shell_vars import walk_script

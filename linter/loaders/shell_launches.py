@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from vllm_lint.launch.deployment import Word
-from vllm_lint.loaders.shell_vars import (BRANCH_ARGS, ScriptVariables, Step, expand_shell, resolve_words,
-                                          walk_script)
+from vllm_lint.loaders.shell_vars import BRANCH_ARGS, ScriptVariables, Step, expand_shell, resolve_words, walk_script
 from vllm_lint.sources import shellwords
 
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")

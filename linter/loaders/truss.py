@@ -20,14 +20,13 @@ from vllm_lint.loaders.keyed import (
     env_mapping,
     get,
     gpu_name,
+    read_documents,
     script_commands,
     script_launches,
     text,
     version_of_image,
 )
-from vllm_lint.sources.source_file import UnreadableFile, read_text
-from vllm_lint.sources.span import Span
-from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, load_documents
+from vllm_lint.sources.yamlnodes import YMap, YScalar
 
 FORMAT = "truss"
 _DOCKER_SERVER = re.compile(r"^docker_server\s*:", re.MULTILINE)
@@ -39,15 +38,8 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(path: Path, ctx) -> list[Deployment]:
-    sf = ctx.source(path, "script")
-    try:
-        sf.text = read_text(path)
-        docs = load_documents(sf.text, sf.path)
-    except UnreadableFile as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
-        return []
-    except YamlError as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+    sf, docs = read_documents(path, ctx, "script")
+    if docs is None:
         return []
     out: list[Deployment] = []
     for doc in docs:
