@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Ground-truth GPU memory figures from real vLLM start-ups (dummy weights).
 
 Each case of a YAML file names a model config folder and vLLM engine arguments. ``run``
@@ -17,7 +16,9 @@ Sub-commands
                 already have a status line in --logs are not started again (no automatic
                 retry). A case may set ``env`` (extra environment variables, e.g.
                 VLLM_DEEP_GEMM_WARMUP=skip) and ``est_s`` (seconds it is expected to take:
-                it is skipped when less than that is left before --deadline)
+                it is skipped when less than that is left before --deadline); --stop-after-kv S stops a
+                start-up S seconds after its last KV-cache figure (state "figures": every figure printed, the
+                CUDA-graph capture not waited for)
   child         internal: one start-up (called by ``run``)
   commands      print the ``vllm serve`` command line equivalent to each case
   --parse-logs  rebuild the JSON lines from saved logs (DIR/*.log)
@@ -202,7 +203,7 @@ def _kv_groups(kvc):
                   "mamba_type", "num_speculative_blocks", "page_size_padded", "cache_dtype_str"):
             try:
                 v = getattr(spec, k)
-            except Exception:
+            except Exception:  # noqa: BLE001, S112 - a property that this release's spec cannot compute
                 continue
             d[k] = _jsonable(v)
         sub = getattr(spec, "kv_cache_specs", None)
@@ -218,7 +219,7 @@ def _kv_groups(kvc):
 def child(case_json, models_dir):
     t0 = time.time()
     case = json.loads(case_json)
-    import torch  # noqa: F401  (timed as part of the start-up)
+    import torch  # imported first: timed as part of the start-up
     import vllm
     from vllm import LLM
 
@@ -229,16 +230,16 @@ def child(case_json, models_dir):
     llm = LLM(**kw)
     t1 = time.time()
     free, total = torch.cuda.mem_get_info()
-    s = dict(name=case["name"], kw=kw, vllm_version=getattr(vllm, "__version__", None),
-             torch_version=torch.__version__, gpu=torch.cuda.get_device_name(0),
-             startup_s=round(t1 - t0, 1), free_after=free, total=total,
-             proc_torch_reserved=torch.cuda.memory_reserved(),
-             proc_torch_alloc=torch.cuda.memory_allocated())
+    s = {"name": case["name"], "kw": kw, "vllm_version": getattr(vllm, "__version__", None),
+         "torch_version": torch.__version__, "gpu": torch.cuda.get_device_name(0),
+         "startup_s": round(t1 - t0, 1), "free_after": free, "total": total,
+         "proc_torch_reserved": torch.cuda.memory_reserved(),
+         "proc_torch_alloc": torch.cuda.memory_allocated()}
     try:
         s["nvsmi_used_total_mib"] = subprocess.run(
             ["nvidia-smi", "--query-gpu=memory.used,memory.total", "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=20).stdout.strip()
-    except Exception as e:  # pragma: no cover - device only
+            capture_output=True, text=True, timeout=20, check=False).stdout.strip()
+    except Exception as e:  # noqa: BLE001 - best effort on the device; recorded, never fatal
         s["nvsmi_err"] = repr(e)
     core = None
     try:
@@ -254,7 +255,7 @@ def child(case_json, models_dir):
             s["init_free"] = getattr(snap, "free_memory", None)
             s["init_total"] = getattr(snap, "total_memory", None)
         s["model_memory_usage"] = getattr(w.model_runner, "model_memory_usage", None)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - the worker's internals differ per release; recorded
         s["introspect_err"] = repr(e)
     try:
         cfg = llm.llm_engine.vllm_config
@@ -283,7 +284,7 @@ def child(case_json, models_dir):
             lc = cfg.lora_config
             s["lora"] = {k: _jsonable(getattr(lc, k, None)) for k in (
                 "max_lora_rank", "max_loras", "max_cpu_loras", "fully_sharded_loras", "lora_dtype")}
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - the worker's internals differ per release; recorded
         s["cfg_err"] = repr(e)
     try:
         kvc = core.scheduler.kv_cache_config
@@ -293,7 +294,7 @@ def child(case_json, models_dir):
         conc = get_max_concurrency_for_kv_cache_config(llm.llm_engine.vllm_config, kvc)
         s["max_concurrency_exact"] = conc
         s["kv_tokens_exact"] = int(conc * llm.llm_engine.vllm_config.model_config.max_model_len)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - the worker's internals differ per release; recorded
         s["kv_err"] = repr(e)
     print("SUMMARY " + json.dumps(s, default=str), flush=True)
     sys.stdout.flush()
@@ -362,7 +363,7 @@ def parse_logs(log_dir, cases=None):
         text = p.read_text(errors="replace")
         case = by_name.get(name)
         if case is None:
-            m = re.search(r"^START (\{.*\})$", text, re.M)
+            m = re.search(r"^START (\{.*\})$", text, re.MULTILINE)
             kw = json.loads(m.group(1)) if m else {}
             args = {k: v for k, v in kw.items() if k not in ("model",) and k not in FIXED_ARGS}
             case = {"name": name, "model": Path(kw.get("model", "?")).name, "args": args}
@@ -405,7 +406,46 @@ def pack(log_dir, out_dir):
             (out_dir / f).write_bytes(src.read_bytes())
 
 
-def run(cases, models_dir, log_dir, out_dir, deadline, only=None, min_left=40, max_case_s=330):
+#: the last figure vLLM prints while sizing the KV cache (kv_cache_utils.py); CUDA-graph capture comes after it
+_LAST_FIGURE = "Maximum concurrency for "
+
+
+def _run_child(cmd, out, logf, env, limit, stop_after_kv=None):
+    """Run one start-up, its output in ``out``; the exit status, "timeout" past ``limit`` seconds, or "figures" when
+    ``stop_after_kv`` is set and the start-up was stopped that many seconds after vLLM printed its last KV-cache
+    figure (the CUDA-graph capture that follows changes none of the figures but can take minutes)."""
+    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    t0, seen = time.time(), None
+    while True:
+        try:
+            return p.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.time()
+        if stop_after_kv is not None and seen is None and _LAST_FIGURE in logf.read_text(errors="replace"):
+            seen = now
+        if now - t0 > limit or (seen is not None and now - seen > stop_after_kv):
+            _stop(p)
+            return "figures" if seen is not None and now - t0 <= limit else "timeout"
+
+
+def _stop(p):
+    """End the child's process group (it was started in a session of its own), TERM then KILL."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            p.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run(cases, models_dir, log_dir, out_dir, deadline, only=None, min_left=40, max_case_s=330, stop_after_kv=None):
     t0 = time.time()
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -435,23 +475,18 @@ def run(cases, models_dir, log_dir, out_dir, deadline, only=None, min_left=40, m
         case_env = dict(env)
         case_env.update({k: str(v) for k, v in (case.get("env") or {}).items()})
         with open(logf, "w") as f:
-            try:
-                p = subprocess.run([sys.executable, me, "child", "--case", json.dumps(case),
-                                    "--models", str(models_dir)], stdout=f, stderr=subprocess.STDOUT,
-                                   env=case_env, timeout=limit)
-                rc = p.returncode
-            except subprocess.TimeoutExpired:
-                rc = "timeout"
+            rc = _run_child([sys.executable, me, "child", "--case", json.dumps(case), "--models", str(models_dir)],
+                            f, logf, case_env, limit, stop_after_kv)
         secs = round(time.time() - ts)
         text = logf.read_text(errors="replace")
         ok = "\nSUMMARY " in text or text.startswith("SUMMARY ")
-        state = "ok" if ok else ("timeout" if rc == "timeout" else "failed")
+        state = "ok" if ok else ("figures" if rc == "figures" else "timeout" if rc == "timeout" else "failed")
         with open(log_dir / "status.txt", "a") as f:
             f.write(f"{name} rc={rc} secs={secs} state={state}\n")
         rec = build_record(case, text, {"exit": str(rc), "wall_s": secs, "run_status": state})
         with open(log_dir / "results.jsonl", "a") as f:
             f.write(json.dumps(rec) + "\n")
-        (log_dir / f"{name}.trim.log").write_text(trim_log(text, not ok))
+        (log_dir / f"{name}.trim.log").write_text(trim_log(text, state not in ("ok", "figures")))
         brief = {k: rec.get(k) for k in ("weights_gib", "peak_activation_gib", "non_torch_gib",
                                         "cudagraph_estimate_gib", "graph_capture_gib",
                                         "available_kv_gib", "num_gpu_blocks", "block_size",
@@ -464,7 +499,7 @@ def run(cases, models_dir, log_dir, out_dir, deadline, only=None, min_left=40, m
         pack(log_dir, out_dir)
         # stop when the environment itself is broken: two failures in a row, both before
         # any weights were loaded, with the same last error line
-        if ok or "Model loading took" in text:
+        if ok or state == "figures" or "Model loading took" in text:
             fails_in_row = []
         else:
             fails_in_row.append((rec.get("error_lines") or [""])[-1])
@@ -518,6 +553,9 @@ def main(argv=None):
     p.add_argument("--min-left", type=float, default=40)
     p.add_argument("--max-case-s", type=float, default=330)
     p.add_argument("--only", help="comma-separated case names")
+    p.add_argument("--stop-after-kv", type=float, metavar="S",
+                   help="stop a start-up S seconds after its last KV-cache figure (skips the CUDA-graph capture "
+                        "when it takes longer; state 'figures')")
     p = sub.add_parser("child")
     p.add_argument("--case", required=True)
     p.add_argument("--models", required=True)
@@ -531,7 +569,7 @@ def main(argv=None):
     elif a.cmd == "run":
         cases = case_list(load_yaml(a.cases))
         run(cases, a.models, a.logs, a.out, a.deadline, set(a.only.split(",")) if a.only else None,
-            a.min_left, a.max_case_s)
+            a.min_left, a.max_case_s, a.stop_after_kv)
     elif a.cmd == "child":
         child(a.case, a.models)
     elif a.cmd == "commands":

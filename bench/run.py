@@ -1,20 +1,33 @@
-"""Benchmark: vllm-lint against yamllint on a generated corpus of compose files.
+"""Benchmark: vllm-lint against yamllint, as ratios of paired runs.
 
-    python bench/run.py [--sizes 10,100,1000] [--repeat 3]
+    python bench/run.py [--pairs 7] [--sizes 1000] [--large 10000] [--against EXE] [--save-json DIR]
+                        [--compare-json DIR]
 
-Generates a deterministic corpus (``bench/corpus/N/``: N compose files, 1-4 vLLM services each,
-varied flags, a shared ``.env``), then times, on this machine:
-  - ``vllm-lint --version`` (start-up; target < 150 ms),
-  - ``vllm-lint examples/ --offline``,
-  - ``vllm-lint CORPUS --offline`` with all rules, and ``yamllint -d relaxed`` on the same files,
-and prints files/s and the ratio (target: 1000 files at least 4x faster than yamllint).
-Each figure is the best of ``--repeat`` runs (wall clock). Nothing here touches the network.
+Wall time on a small shared machine moves by a third between runs, so every figure here is a ratio: the two
+commands run one after the other (A B A B ...), each pair gives A's time over B's, and the median of the pair
+ratios is printed with the targets of issue 18:
+
+  - one file (``examples/clean/compose.yaml``, and a generated Kubernetes Deployment): vllm-lint with every
+    rule, offline, knowledge cache warm, over ``yamllint -d relaxed`` on the same file; target <= 0.8;
+  - ``vllm-lint --version`` over ``yamllint --version``; target <= 0.5;
+  - 1000 generated compose files (``bench/corpus/1000``, 1-4 vLLM services each, a shared ``.env``); target <= 0.2;
+  - 10,000 files: the time per file within 20% of the 1000-file figure, and the peak RSS (of the whole process
+    tree, read with ``wait4``) at most 200 MB.
+
+Every run also checks that ``--jobs 1`` and the default ``--jobs`` give byte-identical JSON on the 1000 files;
+``--save-json DIR`` writes that JSON (and that of ``../shared/corpus`` when it is there) and ``--compare-json
+DIR`` compares with JSON saved by another build (e.g. the commit before a change), so a speed-up that changes a
+finding is seen. ``--against EXE`` also pairs this vllm-lint with another one (an older build) on each case.
+
+Nothing here touches the network.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -22,6 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 MODELS = ["Qwen/Qwen3-8B", "Qwen/Qwen3-32B-AWQ", "Qwen/Qwen3-VL-32B-Instruct-FP8", "meta-llama/Llama-3.1-8B-Instruct",
           "cpatonn/Qwen3-VL-32B-Thinking-AWQ-4bit", "Qwen/Qwen3-1.7B-FP8"]
 TAGS = ["v0.9.2", "v0.10.2", "v0.11.0", "latest", "v0.8.5"]
@@ -32,6 +46,37 @@ FLAGS = [
     ["--limit-mm-per-prompt", '{"image": 2, "video": 0}'], ["--dtype", "auto"], ["--swap-space", "8"],
     ["--rope-scaling", '{"rope_type":"yarn","factor":2.0,"original_max_position_embeddings":32768}'],
 ]
+K8S = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: qwen3-8b
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: qwen3-8b}
+  template:
+    metadata:
+      labels: {app: qwen3-8b}
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.11.0
+          args: ["Qwen/Qwen3-8B", "--max-model-len", "32768", "--gpu-memory-utilization", "0.9",
+                 "--tensor-parallel-size", "2", "--enable-prefix-caching"]
+          ports:
+            - containerPort: 8000
+          resources:
+            limits:
+              nvidia.com/gpu: 2
+          readinessProbe:
+            httpGet: {path: /health, port: 8000}
+          volumeMounts:
+            - {name: shm, mountPath: /dev/shm}
+      volumes:
+        - name: shm
+          emptyDir: {medium: Memory, sizeLimit: 8Gi}
+"""
 
 
 def generate(root: Path, n: int) -> Path:
@@ -69,38 +114,119 @@ def generate(root: Path, n: int) -> Path:
     return folder
 
 
-def best(cmd: list[str], repeat: int, cwd: Path = REPO) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timed(cmd: list[str], cwd: Path = REPO) -> tuple[float, int]:
+    """(wall seconds, peak RSS in bytes of the command and the processes it waited for)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = 0  # reaped by wait4
+    return wall, usage.ru_maxrss * 1024
+
+
+def paired(a: list[str], b: list[str], pairs: int) -> tuple[float, float, float]:
+    """(median of a/b over the pairs, median a seconds, median b seconds)."""
+    timed(a), timed(b)  # warm: caches, page cache
+    ratios, ta, tb = [], [], []
+    for _ in range(pairs):
+        x, _ = timed(a)
+        y, _ = timed(b)
+        ratios.append(x / y)
+        ta.append(x)
+        tb.append(y)
+    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
+
+
+def verdict(ratio: float, target: float) -> str:
+    return "ok" if ratio <= target else "MISSED"
+
+
+def json_of(exe: str, folder: Path, jobs: str | None = None) -> bytes:
+    cmd = [exe, str(folder), "--offline", "--no-cache", "--fail-on", "never", "--format", "json"]
+    if jobs:
+        cmd += ["--jobs", jobs]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, check=False).stdout
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10,100,1000")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=7)
+    parser.add_argument("--sizes", default="1000", help="generated trees to pair with yamllint")
+    parser.add_argument("--large", type=int, default=10000, help="files of the linearity and memory run (0: skip)")
+    parser.add_argument("--against", metavar="EXE", help="another vllm-lint executable to pair this one with")
+    parser.add_argument("--save-json", type=Path, metavar="DIR")
+    parser.add_argument("--compare-json", type=Path, metavar="DIR")
     opts = parser.parse_args()
     exe = shutil.which("vllm-lint") or sys.exit("vllm-lint is not installed (pip install '.[test]')")
     yamllint = shutil.which("yamllint") or sys.exit("yamllint is not installed (pip install '.[test]')")
     corpus = HERE / "corpus"
     # A regular install has its bytecode compiled by pip; an editable one compiles on first import and,
     # under PYTHONDONTWRITEBYTECODE, on every run. Compile it once so both tools start the same way.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "linter"), str(REPO / "rules")], check=False)
-    print(f"python {sys.version.split()[0]}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores")
-    version = best([exe, "--version"], max(opts.repeat, 5))
-    print(f"vllm-lint --version: {version * 1000:.0f} ms (target < 150 ms)")
-    examples = best([exe, "examples/", "--offline"], opts.repeat)
-    print(f"vllm-lint examples/ --offline: {examples * 1000:.0f} ms")
-    print(f"{'files':>6} {'vllm-lint s':>12} {'files/s':>9} {'yamllint s':>11} {'ratio':>7}")
-    for n in (int(x) for x in opts.sizes.split(",")):
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "linter"), str(REPO / "rules"),
+                    str(REPO / "knowledge")], check=False)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {opts.pairs} pairs per figure (median of A/B)")
+    print(f"{'case':<44} {'vllm-lint':>10} {'other':>10} {'ratio':>7} {'target':>7}")
+    failed = 0
+
+    def row(name, a, b, target):
+        nonlocal failed
+        ratio, ta, tb = paired(a, b, opts.pairs)
+        mark = verdict(ratio, target) if target else ""
+        failed += mark == "MISSED"
+        print(f"{name:<44} {ta * 1000:>8.0f}ms {tb * 1000:>8.0f}ms {ratio:>7.2f} {f'<= {target:.2f}' if target else '':>7} {mark}")
+        return ratio
+
+    one = REPO / "examples" / "clean" / "compose.yaml"
+    k8s_dir = corpus / "k8s"
+    k8s_dir.mkdir(parents=True, exist_ok=True)
+    k8s = k8s_dir / "deployment.yaml"
+    k8s.write_text(K8S)
+    for name, path in (("one compose file vs yamllint", one), ("one Kubernetes manifest vs yamllint", k8s)):
+        row(name, [exe, str(path), "--offline", "--fail-on", "never"], [yamllint, "-d", "relaxed", str(path)], 0.8)
+        if opts.against:
+            row(f"  {name.split(' vs')[0]}: this vs --against", [exe, str(path), "--offline", "--fail-on", "never"],
+                [opts.against, str(path), "--offline", "--fail-on", "never"], None)
+    row("--version vs yamllint --version", [exe, "--version"], [yamllint, "--version"], 0.5)
+    per_file = {}
+    for n in (int(x) for x in opts.sizes.split(",") if x):
         folder = generate(corpus, n)
-        ours = best([exe, str(folder), "--offline", "--no-cache", "--fail-on", "never", "-q"], opts.repeat)
-        theirs = best([yamllint, "-d", "relaxed", str(folder)], opts.repeat)
-        print(f"{n:>6} {ours:>12.2f} {n / ours:>9.0f} {theirs:>11.2f} {theirs / ours:>6.1f}x")
-    return 0
+        lint = [exe, str(folder), "--offline", "--no-cache", "--fail-on", "never", "-q"]
+        row(f"{n} files vs yamllint", lint, [yamllint, "-d", "relaxed", str(folder)], 0.2 if n >= 1000 else None)
+        if opts.against:
+            row(f"  {n} files: this vs --against", lint, [opts.against, *lint[1:]], None)
+        per_file[n] = statistics.median(timed(lint)[0] for _ in range(3)) / n
+        one_job, many = json_of(exe, folder, "1"), json_of(exe, folder)
+        same = one_job == many and one_job.startswith(b"[")
+        failed += not same
+        print(f"  {n} files: --jobs 1 and the default --jobs give {'the same' if same else 'DIFFERENT'} JSON "
+              f"({len(one_job)} bytes)")
+        if opts.save_json:
+            opts.save_json.mkdir(parents=True, exist_ok=True)
+            (opts.save_json / f"generated-{n}.json").write_bytes(one_job)
+        if opts.compare_json and (opts.compare_json / f"generated-{n}.json").exists():
+            other = (opts.compare_json / f"generated-{n}.json").read_bytes()
+            failed += other != one_job
+            print(f"  {n} files: JSON {'identical to' if other == one_job else 'DIFFERENT from'} {opts.compare_json}")
+    if SHARED_CORPUS.is_dir() and (opts.save_json or opts.compare_json):
+        out = json_of(exe, SHARED_CORPUS)
+        if opts.save_json:
+            (opts.save_json / "shared-corpus.json").write_bytes(out)
+        if opts.compare_json and (opts.compare_json / "shared-corpus.json").exists():
+            same = (opts.compare_json / "shared-corpus.json").read_bytes() == out
+            failed += not same
+            print(f"  ../shared/corpus: JSON {'identical to' if same else 'DIFFERENT from'} {opts.compare_json}")
+    if opts.large:
+        folder = generate(corpus, opts.large)
+        wall, rss = timed([exe, str(folder), "--offline", "--no-cache", "--fail-on", "never", "-q"])
+        base = per_file.get(1000) or per_file.get(max(per_file)) if per_file else None
+        linear = base is not None and wall / opts.large <= base * 1.2
+        small = rss <= 200 * 1024 * 1024
+        failed += not (linear and small)
+        print(f"{opts.large} files: {wall:.1f} s, {wall / opts.large * 1000:.2f} ms per file "
+              f"({'within' if linear else 'NOT within'} 20% of {base * 1000 if base else float('nan'):.2f} ms), "
+              f"peak RSS {rss / 2**20:.0f} MB ({'ok' if small else 'MISSED'}: <= 200 MB)")
+        shutil.rmtree(folder)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

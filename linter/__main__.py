@@ -1,3 +1,3 @@
-from vllm_lint.cli import main
+from vllm_lint.entry import main
 
 main()

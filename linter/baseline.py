@@ -2,14 +2,16 @@
 later run with ``--baseline FILE`` reports only the new ones — how a team adopts the linter on a large
 repository without fixing everything first.
 
-A finding is recognised by its rule, its file, its launch and the text it flags (whitespace folded), not by
-its line: adding or removing lines above it does not make it new. Two identical findings in one file (the
-same text flagged twice) are counted, so a third one is new. Entries of a file that was linted (or that no
+A finding is recognised by its rule, its file, its launch (a service or object name; a launch named by its
+line, as in scripts, without the number) and the text it flags (whitespace folded), not by its line: adding
+or removing lines above it does not make it new. Two identical findings in one file (the same text flagged
+twice) are counted, so a third one is new. Entries of a file that was linted (or that no
 longer exists) and matched nothing are *stale*: what they recorded was fixed, and the run says which."""
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +43,17 @@ def _path(path: str) -> str:
     return path.replace("\\", "/")
 
 
+#: A launch named by its position (a script's ``line 12``, ``LLM() line 40``): the number goes, so that lines
+#: added above it keep its fingerprint; two such launches of one file are told apart by counting.
+_POSITION = re.compile(r"\bline \d+\b")
+
+
+def launch_key(deployment: str | None) -> str:
+    return _POSITION.sub("line", deployment or "")
+
+
 def key_of(finding, project) -> tuple[str, str, str, str]:
-    return (finding.code, _path(finding.span.path), finding.deployment or "", flagged_text(finding, project))
+    return (finding.code, _path(finding.span.path), launch_key(finding.deployment), flagged_text(finding, project))
 
 
 def fingerprint(finding, project) -> str:
@@ -65,8 +76,8 @@ def record(result) -> dict:
     """The baseline document of a run's findings."""
     entries = []
     for f in result.findings:
-        code, path, deployment, text = key_of(f, result.project)
-        entries.append({"code": code, "name": f.name, "path": path, "deployment": deployment or None,
+        code, path, _launch, text = key_of(f, result.project)
+        entries.append({"code": code, "name": f.name, "path": path, "deployment": f.deployment or None,
                         "fingerprint": fingerprint(f, result.project), "text": text[:200], "line": f.span.line,
                         "message": f.message})
     entries.sort(key=lambda e: (e["path"], e["line"], e["code"], e["fingerprint"]))

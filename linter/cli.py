@@ -99,9 +99,12 @@ def main():
               help="Skip what .gitignore and .ignore files ignore when walking folders [default: respect].")
 @click.option("--no-inline-suppressions", is_flag=True,
               help="Ignore '# vllm-lint: disable' comments and report them (VLL003), for policy owners.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Processes that read and check a large tree (200 files or more; the findings do not change) "
+                   "[default: the CPU count; 0 is the CPU count, 1 is one process].")
 def check_command(paths, fmt, select, extend_select, ignore, fail_on, reading, no_cache, exclude, diff_base, statistics, fix, unsafe_fixes, show_diff, color, quiet, verbose,
                   baseline_path=None, respect_gitignore=None, no_inline_suppressions=False, force=False,
-                  hub_timeout=None):
+                  hub_timeout=None, jobs=None):
     """Lint the vLLM launches found in PATHS (files or folders; default: the current folder)."""
     from vllm_lint.engine import run
     from vllm_lint.finding import severity_rank
@@ -137,7 +140,14 @@ def check_command(paths, fmt, select, extend_select, ignore, fail_on, reading, n
         from vllm_lint.sources.gitdiff import GitError
 
         try:
-            result = run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups)
+            if fix or show_diff or fmt == "markdown":
+                processes = 1  # fixes are written by the process that read the files; markdown lists the launches
+            else:
+                from vllm_lint.parallel import default_jobs
+
+                processes = default_jobs() if not jobs else jobs
+            result = run(targets, settings, select=_codes(select) or None, ignore=_codes(ignore), compose_files=groups,
+                         jobs=processes)
         except GitError as exc:
             click.echo(f"vllm-lint: --diff-base {settings.diff_base}: {exc}", err=True)
             sys.exit(EXIT_ERROR)

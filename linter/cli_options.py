@@ -32,6 +32,9 @@ _OPTIONS = (
     ("env_files", ("--env-file",), dict(multiple=True, type=click.Path(path_type=Path),
                                         help="Env file(s) for compose interpolation instead of the .env beside the "
                                              "compose file.")),
+    ("helm_values", ("--helm-values",), {"multiple": True, "type": click.Path(path_type=Path),
+                                         "help": "Values file for the Helm charts rendered with helm template, after "
+                                                 "the configuration's (repeatable)."}),
 )
 NAMES = tuple(name for name, _, _ in _OPTIONS)
 
@@ -46,6 +49,7 @@ class FileOptions:
     offline: bool | None = None
     compose_files: tuple[Path, ...] = ()
     env_files: tuple[Path, ...] = ()
+    helm_values: tuple[Path, ...] = ()
 
     def targets(self, paths) -> list[Path]:
         """The paths to read: those given, else the current folder (none with ``--compose-file``)."""
@@ -87,6 +91,8 @@ class FileOptions:
             settings.offline = self.offline
         if self.env_files:
             settings.env_file = [str(Path(p).resolve()) for p in self.env_files]
+        if self.helm_values:
+            settings.helm_values_cli = [str(Path(p).resolve()) for p in self.helm_values]
         return settings
 
 
@@ -98,6 +104,7 @@ def file_options(command):
         values = {name: kwargs.pop(name) for name in NAMES if name in kwargs}
         values["compose_files"] = tuple(values.get("compose_files") or ())
         values["env_files"] = tuple(values.get("env_files") or ())
+        values["helm_values"] = tuple(values.get("helm_values") or ())
         return command(*args, reading=FileOptions(**values), **kwargs)
 
     for name, decls, attrs in reversed(_OPTIONS):

@@ -37,6 +37,8 @@ class Settings:
     diff_base: str | None = None  # only findings on lines changed since this git revision
     use_snapshot: bool = True  # the model metadata bundled in knowledge/models/
     vllm_images: list[str] = field(default_factory=list)  # globs of custom images whose entrypoint starts vLLM
+    helm_values: list[str] | dict[str, list[str]] = field(default_factory=list)  # values files for `helm template`
+    helm_values_cli: list[str] = field(default_factory=list)  # --helm-values (after the configuration's)
     respect_gitignore: bool = True  # discovery skips what .gitignore / .ignore files ignore
     inline_suppressions: bool = True  # False: "# vllm-lint: disable" comments suppress nothing (and are reported)
     docs_url: str | None = None  # rule pages: a template with {code}/{name}, or a base URL (docs.py)
@@ -110,10 +112,9 @@ def load(path: Path | None) -> Settings:
 
 
 def _validate(data, display: str, positions) -> None:
-    import jsonschema
+    from vllm_lint.schema_check import validate
 
-    validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = validate(schema(), data)
     if not errors:
         return
     error = errors[0]

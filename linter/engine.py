@@ -11,11 +11,11 @@ from pathlib import Path
 from vllm_lint.config import Settings
 from vllm_lint.finding import Finding
 from vllm_lint.launch.deployment import Deployment
-from vllm_lint.loaders import compose, kubernetes, script, vllm_config
 from vllm_lint.loaders.command import merge_config_file
 from vllm_lint.loaders.context import LoadContext
 from vllm_lint.rule import Rule, all_rules, rule_by
 from vllm_lint.sources.discover import discover, glob_match
+from vllm_lint.sources.realpath import resolved
 from vllm_lint.sources.source_file import SourceFile
 from vllm_lint.sources.span import Span
 
@@ -40,6 +40,7 @@ class Project:
     rule_skips: dict = field(default_factory=dict)  # (code, why) -> what a rule skipped for that reason (Context.skip)
     shape_sources: dict[int, object] = field(default_factory=dict)  # id(deployment) -> ShapeSource or None
     launchless: list = field(default_factory=list)  # paths of the command line with no launch (loaders/coverage.py)
+    gpu_tenants: list = field(default_factory=list)  # compose services reserving GPUs that run no vLLM (Deployment records)
 
     def feasibility_of(self, deployment: Deployment):
         """GPUs and memory estimate of a launch (computed on first use)."""
@@ -84,6 +85,31 @@ class Project:
             self.shape_sources[key] = shape_source(deployment.model, self.model_of(deployment),
                                                    self.model_error_of(deployment))
         return self.shape_sources[key]
+
+    #: The per-launch tables, keyed by ``id(deployment)``: pickled by the launch's index instead, since ids
+    #: do not survive a copy to another process (:mod:`vllm_lint.parallel`). The last three are worked out
+    #: again on use, so they are not copied (they are most of a copy's size).
+    _PER_LAUNCH = ("models", "model_requests", "gpu_lists", "feasibilities", "shape_sources")
+    _RECOMPUTED = ("gpu_lists", "feasibilities", "shape_sources")
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_by_path", None)
+        index = {id(d): i for i, d in enumerate(self.deployments)}
+        for name in self._PER_LAUNCH:
+            state[name] = {} if name in self._RECOMPUTED else \
+                {index[k]: v for k, v in state[name].items() if k in index}
+        # a Release holds its argparse emulation, which does not pickle: its version is loaded again
+        state["releases"] = {index[k]: r.name for k, r in self.releases.items() if k in index}
+        return state
+
+    def __setstate__(self, state):
+        deployments = state["deployments"]
+        for name in self._PER_LAUNCH:
+            state[name] = {id(deployments[i]): v for i, v in state[name].items()}
+        load = _release_loader()
+        state["releases"] = {id(deployments[i]): load(name) for i, name in state["releases"].items()}
+        self.__dict__.update(state)
 
     def source(self, path: str) -> SourceFile | None:
         if "_by_path" not in self.__dict__ or len(self._by_path) != len(self.files):
@@ -166,20 +192,45 @@ class Context:
                        d.name if d is not None else None, list(related))
 
 
+def find_files(paths: list[Path], settings: Settings, compose_files: list[list[Path]] | None = None):
+    """What discovery finds under ``paths`` (:class:`~vllm_lint.sources.discover.Found`)."""
+    return discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files, settings.projects,
+                    respect_gitignore=getattr(settings, "respect_gitignore", True))
+
+
 def load_project(paths: list[Path], settings: Settings, compose_files: list[list[Path]] | None = None,
-                 cwd: Path | None = None, resolve_models: bool = True) -> Project:
+                 cwd: Path | None = None, resolve_models: bool = True, shard: tuple[int, int] | None = None) -> Project:
+    """Read every launch under ``paths``. ``shard=(i, n)``: only the files of shard ``i`` of ``n``
+    (:mod:`vllm_lint.parallel`), without what needs all of them (the paths with no launch, the changed lines)."""
     ctx = LoadContext(cwd=cwd or Path.cwd(), default_version=settings.vllm_version, release_for=_release_loader(),
                       env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None,
                       vllm_images=list(getattr(settings, "vllm_images", None) or []))
-    found = discover(paths, settings.exclude + settings.extend_exclude, settings.root, compose_files, settings.projects,
-                     respect_gitignore=getattr(settings, "respect_gitignore", True))
+    from vllm_lint.sources.realpath import forget
+
+    forget()  # real paths are asked again in each run (links may have changed since the last)
+    found = find_files(paths, settings, compose_files)
+    if shard is not None:
+        from vllm_lint.parallel import keep_shard
+
+        keep_shard(found, *shard)
     deployments: list[Deployment] = []
+    # each loader is imported when discovery found a file of its kind (a one-file run pays for one)
+    if found.compose:
+        from vllm_lint.loaders import compose
+    if found.kubernetes:
+        from vllm_lint.loaders import kubernetes
+    if found.scripts:
+        from vllm_lint.loaders import script
     for group in found.compose:
         if compose.already_read(group, ctx):
             continue  # read through the include: of a project loaded before it
+        tenants = ctx.__dict__.setdefault("gpu_tenants", [])
+        seen = len(tenants)
         for d in _guarded(compose.load, group, ctx):
             d.host_group = found.project_of(group[0])  # the files compose runs together share one machine
             deployments.append(d)
+        for t in tenants[seen:]:  # services that reserve GPUs without running vLLM, on the same machine
+            t.host_group = found.project_of(group[0])
     covered, loader_notes = set(), []
     if getattr(found, "kustomizations", None):  # overlays rendered by kubectl kustomize (loaders/kustomize.py)
         from vllm_lint.loaders import kustomize
@@ -189,8 +240,17 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
             deployments += rendered
             covered |= files
             loader_notes += notes
+    if getattr(found, "charts", None):  # Helm charts rendered by helm template (loaders/helm.py)
+        from vllm_lint.loaders import helm
+
+        for chart in helm.top_level(found.charts):
+            result = _guarded(lambda c, x: [helm.load(c, x, settings)], chart, ctx)  # a bug: exit 2, the rest read
+            rendered, files, notes = result[0] if result else ([], set(), [])
+            deployments += rendered
+            covered |= files
+            loader_notes += notes
     for path in found.kubernetes:
-        if path.resolve() in covered:
+        if resolved(path) in covered:
             continue  # read through the kustomization that renders it
         deployments += _guarded(kubernetes.load, path, ctx)
     for path in found.scripts:
@@ -200,26 +260,37 @@ def load_project(paths: list[Path], settings: Settings, compose_files: list[list
     if found.formats:  # production-stack values, Ray Serve, SkyPilot, dstack, Truss, Python launchers
         from vllm_lint.loaders import formats
 
-        deployments += formats.load_all(found.formats, ctx)
+        deployments += formats.load_all([(p, f) for p, f in found.formats if resolved(p) not in covered], ctx)
     for d in deployments:
         merge_config_file(d, ctx)
     referenced = {d.config_file for d in deployments if d.config_file}
     for path in found.vllm_configs:
         if ctx.display(path) not in referenced and _mostly_vllm_options(path, ctx.release(settings.vllm_version)):
+            from vllm_lint.loaders import vllm_config
+
             deployments += vllm_config.load(path, ctx)
     for path, reason in found.problems:
         sf = ctx.source(path, "")
         sf.add("unreadable", f"cannot read: {reason}", Span.point(sf.path))
+    for d in deployments:
+        d.freeze_args()
+    if shard is not None:
+        from vllm_lint.parallel import tag_unit_order
+
+        tag_unit_order(deployments, found, ctx)
     project = Project(sorted(ctx.sources.values(), key=lambda f: f.path), deployments, settings)
+    if shard is not None:
+        project.counted = {}  # the notes that count launches, merged over the shards by the parent
+    project.gpu_tenants = list(ctx.__dict__.get("gpu_tenants", ()))  # non-vLLM services with GPUs (VLL404)
     project.load_errors = list(ctx.__dict__.get("_load_errors", ()))  # a loader's bug: exit 2, the other files linted
-    project.notes.extend(_template_notes(found.templates, ctx))
+    project.notes.extend(_template_notes([(p, k) for p, k in found.templates if resolved(p) not in covered], ctx))
     project.notes.extend(getattr(found, "notes", ()))  # files named on the command line that are not linted
     project.notes.extend(loader_notes)
     from vllm_lint.loaders import coverage
 
     project.launchless = coverage.scan(paths, deployments, ctx, found, settings)
     project.notes.extend(getattr(ctx, "notes", ()))  # what the loaders did not read (remote includes ...), and why
-    if settings.diff_base:
+    if settings.diff_base and shard is None:
         from vllm_lint.sources.gitdiff import changed_lines
 
         project.changed = changed_lines(settings.diff_base, cwd or Path.cwd())
@@ -339,13 +410,29 @@ def _resolve_releases(project: Project) -> None:
             how = "the configured vllm-version" if version else "the newest release known"
             if night is not None:
                 how += f"; the image is {night.why}"
-            assumed.setdefault(f"{shown} ({how})", []).append(f"{d.path}:{d.name}")
+            assumed.setdefault(f"{shown} ({how})", []).append((getattr(d, "unit_index", 0), f"{d.path}:{d.name}"))
         release = loader(version)
         if release is not None:
             project.releases[id(d)] = release
-    for what, where in assumed.items():
-        project.notes.append(f"vLLM release assumed {what} for {len(where)} launch(es) whose image pins none: "
-                             + ", ".join(where[:3]) + (" ..." if len(where) > 3 else ""))
+    if getattr(project, "counted", None) is not None:  # a shard of a --jobs run: the parent counts all shards
+        project.counted["assumed"] = assumed
+        return
+    project.notes.extend(assumed_release_notes(assumed))
+
+
+def assumed_release_notes(assumed: dict[str, list[tuple[int, str]]]) -> list[str]:
+    """One note per release assumed: ``assumed`` maps it to (unit order, launch) pairs, in launch order."""
+    return [f"vLLM release assumed {what} for {len(where)} launch(es) whose image pins none: "
+            + ", ".join(w for _, w in where[:3]) + (" ..." if len(where) > 3 else "") for what, where in assumed.items()]
+
+
+def unavailable_note(unavailable: collections.Counter) -> list[str]:
+    """The note on the launches whose model metadata could not be had (offline, no network ...)."""
+    if not unavailable:
+        return []
+    why = ", ".join(f"{UNAVAILABLE_KINDS[k]}: {n}" for k, n in sorted(unavailable.items()))
+    return [f"model metadata unavailable for {sum(unavailable.values())} launch(es) ({why}): "
+            "the checks that need it were skipped"]
 
 
 def model_request(d: Deployment):
@@ -424,10 +511,10 @@ def _resolve_models(project: Project) -> None:
         project.models[key] = resolved.get(request)
     unavailable = collections.Counter(getattr(m, "kind", None) for m in project.models.values()
                                       if getattr(m, "kind", None) in UNAVAILABLE_KINDS)
-    if unavailable:
-        why = ", ".join(f"{UNAVAILABLE_KINDS[k]}: {n}" for k, n in sorted(unavailable.items()))
-        project.notes.append(f"model metadata unavailable for {sum(unavailable.values())} launch(es) ({why}): "
-                             "the checks that need it were skipped")
+    if getattr(project, "counted", None) is not None:  # a shard of a --jobs run: the parent counts all shards
+        project.counted["unavailable"] = unavailable
+        return
+    project.notes.extend(unavailable_note(unavailable))
 
 
 #: Failures that say nothing about the model (the Hub could not answer): a note for the run, not a finding.
@@ -459,11 +546,28 @@ def select_rules(settings: Settings, select: list[str] | None = None, ignore: li
             if (named(r, chosen) or r.default and matches(r, chosen)) and not matches(r, ignored)]
 
 
+@dataclass
+class Checked:
+    """What the rules produced on a project, before suppressions, settings and caps (:func:`finish`)."""
+
+    findings: list[Finding]
+    errors: list[str]
+    skipped: dict[str, set[str]]  # why -> codes skipped for it
+    launch_of: dict[int, int]  # id(finding) -> id(its launch), for the cap per launch
+
+
 def check(project: Project, rules: list[Rule]) -> Result:
+    return finish(project, collect(project, rules), rules)
+
+
+def collect(project: Project, rules: list[Rule]) -> Checked:
+    """Run every rule on its targets (launches, files, the project); a rule's bug is an error, not a stop."""
     findings: list[Finding] = []
     errors: list[str] = list(getattr(project, "load_errors", ()))
     launch_of: dict[int, int] = {}  # id(finding) -> id(its launch), for the cap per launch
     skipped: dict[str, set[str]] = {}
+    available: dict[tuple[int, str], bool] = {}  # (id(target), need) -> whether the fact is known
+    why_missing: dict[tuple, str] = {}
     for rule in rules:
         if rule.scope == "suppressions":
             continue  # run after the others, on the suppressions that matched nothing
@@ -476,9 +580,12 @@ def check(project: Project, rules: list[Rule]) -> Result:
         options = {**getattr(rule.module, "OPTIONS", {}), **project.settings.rule_options(rule)}
         for target, deployment in targets:
             ctx = Context(rule, project, deployment, options)
-            missing = [need for need in rule.needs if not _available(need, ctx)]
+            missing = [need for need in rule.needs if not _known(need, ctx, available)]
             if missing:
-                skipped.setdefault(_missing_text(missing, ctx), set()).add(rule.code)
+                key = (id(deployment), tuple(missing))
+                if key not in why_missing:  # the same for every rule that needs the same facts of one launch
+                    why_missing[key] = _missing_text(missing, ctx)
+                skipped.setdefault(why_missing[key], set()).add(rule.code)
                 continue
             try:
                 produced = list(rule.check(target, ctx) or ())
@@ -491,6 +598,12 @@ def check(project: Project, rules: list[Rule]) -> Result:
                 last = traceback.extract_tb(exc.__traceback__)[-1]
                 errors.append(f"internal error in rule {rule.code} ({rule.name}){where}: {type(exc).__name__}: {exc} "
                               f"[{Path(last.filename).name}:{last.lineno}]")
+    return Checked(findings, errors, skipped, launch_of)
+
+
+def finish(project: Project, checked: Checked, rules: list[Rule]) -> Result:
+    """Notes, suppressions, the configuration's severities, ``--diff-base``, order and caps."""
+    findings, errors, skipped, launch_of = checked.findings, checked.errors, checked.skipped, checked.launch_of
     notes = list(project.notes)
     for what, codes in sorted(skipped.items()):
         notes.append(f"skipped {', '.join(sorted(codes))}: {what}")
@@ -528,21 +641,29 @@ def _capped(findings: list[Finding], notes: list[str], launch_of: dict | None = 
     kept: list[Finding] = []
     per_file: dict[str, int] = collections.Counter()
     per_launch: dict[int, int] = collections.Counter()
-    dropped: dict[str, int] = collections.Counter()
+    dropped: dict[str, int] = collections.Counter()  # by the caps per file and per launch
+    past_run: dict[str, int] = collections.Counter()  # by the cap per run
     launch_of = launch_of or {}
     for f in findings:  # sorted: the first findings of each file are kept
         per_file[f.span.path] += 1
         launch = launch_of.get(id(f))
         if launch is not None:
             per_launch[launch] += 1
-        if per_file[f.span.path] > MAX_FINDINGS_PER_FILE or len(kept) >= MAX_FINDINGS_PER_RUN \
+        if len(kept) >= MAX_FINDINGS_PER_RUN:
+            past_run[f.span.path] += 1
+        elif per_file[f.span.path] > MAX_FINDINGS_PER_FILE \
                 or launch is not None and per_launch[launch] > MAX_FINDINGS_PER_LAUNCH:
             dropped[f.span.path] += 1
         else:
             kept.append(f)
     for path, n in sorted(dropped.items()):
         notes.append(f"{path}: {n} more finding{'s' if n != 1 else ''} not shown (at most {MAX_FINDINGS_PER_LAUNCH} per "
-                     f"launch, {MAX_FINDINGS_PER_FILE} per file and {MAX_FINDINGS_PER_RUN} per run)")
+                     f"launch and {MAX_FINDINGS_PER_FILE} per file)")
+    if past_run:  # one note, not one per file: a large tree past the cap would print a line per file
+        n = sum(past_run.values())
+        notes.append(f"{n} more finding{'s' if n != 1 else ''} in {len(past_run)} file{'s' if len(past_run) != 1 else ''} "
+                     f"not shown (at most {MAX_FINDINGS_PER_RUN} per run), from {min(past_run)} on; "
+                     "lint fewer files, or --select fewer rules, to see them")
     return kept
 
 
@@ -575,6 +696,14 @@ def _missing_text(missing: list[str], ctx: Context) -> str:
 def _gpu_text(ctx: Context) -> str:
     why = ctx.project.gpus_of(ctx.deployment)[1] or _NEED_TEXT["gpu"]
     return _NEED_TEXT["gpu"] if why.startswith("no GPU known") else why
+
+
+def _known(need: str, ctx: Context, memo: dict) -> bool:
+    """:func:`_available`, asked once per launch and fact."""
+    key = (id(ctx.deployment), need)
+    if key not in memo:
+        memo[key] = _available(need, ctx)
+    return memo[key]
 
 
 def _available(need: str, ctx: Context) -> bool:
@@ -668,6 +797,15 @@ def _apply_suppressions(project: Project, findings: list[Finding], active: set[s
     return kept
 
 
-def run(paths: list[Path], settings: Settings, select=None, ignore=None, compose_files=None) -> Result:
+def run(paths: list[Path], settings: Settings, select=None, ignore=None, compose_files=None, jobs: int = 1) -> Result:
+    """Lint ``paths``. ``jobs`` above 1: a large tree is read and checked by that many processes
+    (:mod:`vllm_lint.parallel`); the findings are the same as with one."""
+    rules = select_rules(settings, select, ignore)
+    if jobs > 1:
+        from vllm_lint.parallel import run_sharded
+
+        result = run_sharded(paths, settings, select, ignore, compose_files, jobs, rules)
+        if result is not None:
+            return result
     project = load_project(paths, settings, compose_files)
-    return check(project, select_rules(settings, select, ignore))
+    return check(project, rules)

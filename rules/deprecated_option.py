@@ -16,10 +16,13 @@ which that release already marks deprecated in favour of ``--reasoning-parser`` 
 ```
 
 ## Fix
-Use the replacement, or drop the option where it no longer has an effect.
+Use the replacement, or drop the option where it no longer has an effect. ``--fix`` renames the option
+only when the release's parser accepts the replacement with the value written (``--enable-reasoning``
+alone is not rewritten to a bare ``--reasoning-parser``, which needs a value); a dotted key and a
+``--no-`` prefix are kept.
 """
 from vllm_lint.finding import Fix
-from vllm_lint.fixes.edits import remove_arg, rename_flag
+from vllm_lint.fixes.edits import remove_arg, rename_option
 from vllm_lint.launch import launcher
 from vllm_lint.loaders.vllm_config import config_bool_words
 from vllm_lint.rule import release_basis
@@ -49,7 +52,7 @@ def check(deployment, ctx):
             continue  # the api_server module takes --model
         fix = None
         if option.replacement and option.replacement.startswith("--") and arg.origin != "config":
-            edits = rename_flag(arg, option.replacement)
+            edits = rename_option(arg, option.replacement, release)  # None unless the release accepts the result
             fix = Fix(f"use {option.replacement}", edits) if edits else None
         elif option.replacement is None and option.type == "bool-flag" and arg.origin != "config":
             source = ctx.source(arg.flag_span.path)
@@ -80,7 +83,7 @@ def _kvs_form(arg, option, release, basis, ctx):
         return
     converted = pairs_to_json(value)
     fix = None
-    if converted is not None and release.check_value(option.canonical, converted) is None:
+    if converted is not None and release.proves_json(option.canonical, converted):
         from vllm_lint.fixes.edits import replace_value
 
         edits = replace_value(arg, converted)

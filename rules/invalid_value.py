@@ -99,7 +99,7 @@ def check(deployment, ctx):
         fix = None
         if value is not None and option.is_json and arg.subkey is None:
             converted = pairs_to_json(value)
-            if converted is not None and release.check_value(flag, converted) is None:
+            if converted is not None and release.proves_json(flag, converted):
                 edits = replace_value(arg, converted)
                 fix = Fix(f"write {converted} as JSON", edits) if edits else None
         elif value is not None and option.choices:

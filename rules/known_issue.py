@@ -108,9 +108,7 @@ def check(deployment, ctx):
     release = ctx.release
     basis = release_basis(ctx)
     facts = None
-    for adv in db.advisories():
-        if not db.affects(adv, release.name):
-            continue
+    for adv in db.affecting(release.name):
         facts = facts or facts_of(deployment, ctx)
         verdict = db.evaluate(adv.when, facts)
         if verdict.status == db.UNKNOWN:

@@ -17,7 +17,7 @@ nothing: the launches are still there, in a form the linter does not see.
 ```text
 $ vllm-lint deploy/
 deploy:1:1: VLL004 [warning] no vLLM launch found in deploy: 2 files look like deployments vllm-lint cannot
-read: deploy/chart/Chart.yaml (Helm chart: helm not on PATH), deploy/k8s/vllm.yaml.tpl (envsubst template,
+read: deploy/chart/Chart.yaml (Helm chart: helm not on PATH), deploy/compose.yml.tpl (envsubst template,
 rendered before deployment: not read)
 ```
 

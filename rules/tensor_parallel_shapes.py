@@ -13,6 +13,14 @@ Checks, from the model's ``config.json``, what vLLM checks when it builds the sh
   ``intermediate_size`` divisible by the group size ("The input size is not aligned with the
   quantized weight shape", ``awq.py`` / ``gptq.py``; Marlin: "not divisible by group_size").
 
+With ``--enable-expert-parallel --enable-eplb``, the experts (``n_routed_experts`` / ``num_experts`` plus
+``--eplb-config``'s ``num_redundant_experts``) must divide by the expert-parallel size (tensor × data parallel):
+"EPLB currently only supports even distribution of experts across ranks." (``FusedMoE``,
+``vllm/model_executor/layers/fused_moe/layer.py:1019`` in 0.11.0, ``:274`` in 0.33.0); redundant experts
+without ``--enable-eplb`` are refused ("num_redundant_experts is set to N but EPLB is not enabled",
+``vllm/config/parallel.py:441`` in 0.11.0). Without EPLB an uneven split is allowed (``determine_expert_map``
+gives the remainder to the first ranks) and not reported.
+
 When only a quantized checkpoint's name is known (its own metadata cannot be had: offline, gated)
 and its base model's is (``Qwen/Qwen3-32B`` for ``Qwen/Qwen3-32B-AWQ``), the head counts are checked
 with the base model's shapes, as the message says; the block and group sizes are in the checkpoint's own
@@ -45,6 +53,7 @@ _GROUP_METHODS = ("awq", "awq_marlin", "gptq", "gptq_marlin", "compressed-tensor
 
 
 def check(deployment, ctx):
+    yield from _expert_parallel(deployment, ctx)
     tp = deployment.tensor_parallel
     arg = deployment.arg("tensor-parallel-size")
     if tp <= 1 or arg is None:
@@ -91,6 +100,51 @@ def shape_problems(meta, tp: int) -> list[str]:
             problems.append(f"{name} {size} / {tp} = {size // tp} per GPU is not a multiple of the quantization group "
                             f"size {group} (\"The input size is not aligned with the quantized weight shape\")")
     return problems
+
+
+def _expert_parallel(deployment, ctx):
+    """With ``--enable-expert-parallel`` the experts are spread over tensor × data parallel ranks; EPLB needs the
+    physical experts (routed + redundant) to divide evenly, and redundant experts need EPLB."""
+    from vllm_lint.vllm.startup_checks import data, source_in
+
+    facts = data()["expert_parallel"]
+    version = ctx.release.name if ctx.release is not None else None
+    redundant_arg, redundant = _redundant(deployment)
+    eplb = deployment.flag_set("enable-eplb")
+    if redundant and not eplb:
+        message = facts["redundant_without_eplb"]["message"].format(n=redundant)
+        yield ctx.finding(redundant_arg.value_or_flag_span, f"vLLM stops with \"{message}\" "
+                          f"({facts['redundant_without_eplb']['source']})", hint="--enable-eplb, or no redundant experts")
+        return
+    if not eplb or not deployment.flag_set("enable-expert-parallel"):
+        return
+    dp = deployment.number("data-parallel-size", int) or 1
+    ep = deployment.tensor_parallel * max(1, dp)
+    experts = next((v for k in ("n_routed_experts", "num_experts", "num_local_experts", "moe_num_experts")
+                    if isinstance(v := ctx.shapes.get(k), int) and v > 0), None)
+    if ep <= 1 or experts is None or (experts + redundant) % ep == 0:
+        return
+    physical = experts + redundant
+    span = deployment.arg("enable-eplb").flag_span
+    where = source_in(facts["eplb_even"]["source"], version) if version else facts["eplb_even"]["source"]
+    more = -physical % ep  # redundant experts to add for an even split
+    yield ctx.finding(span, f"EPLB over {ep} expert-parallel ranks (tensor {deployment.tensor_parallel} × data {max(1, dp)}) "
+                      f"on {ctx.shapes_label}: {experts} routed" + (f" + {redundant} redundant" if redundant else "")
+                      + f" = {physical} experts do not divide by {ep}: vLLM stops with \"{facts['eplb_even']['message']}\" "
+                      f"({where})", hint=f"{redundant + more} redundant experts (--eplb-config "
+                      f"'{{\"num_redundant_experts\": {redundant + more}}}'), or an expert-parallel size that divides {physical}")
+
+
+def _redundant(deployment):
+    """(the argument, the number) of redundant experts: ``--num-redundant-experts`` or ``--eplb-config``'s."""
+    arg = deployment.arg("num-redundant-experts")
+    if arg is not None and arg.value and arg.value.strip().isdigit():
+        return arg, int(arg.value)
+    config = deployment.arg("eplb-config")
+    value = deployment.json_value("eplb-config") if config is not None else None
+    if isinstance(value, dict) and isinstance(value.get("num_redundant_experts"), int):
+        return config, value["num_redundant_experts"]
+    return None, 0
 
 
 def _group_size(quant: dict) -> int | None:

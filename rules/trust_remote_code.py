@@ -1,6 +1,12 @@
 """``--trust-remote-code``: not needed for an architecture vLLM serves itself, and a risk unpinned.
 
 ## What it does
+- Without the flag, on a model whose ``config.json`` maps its configuration class to the repository's own
+  code (``auto_map.AutoConfig``) and whose architecture the pinned release does not serve natively: error, vLLM
+  cannot read the config — "Failed to load the model config. If the model is a custom model not yet available in the
+  HuggingFace transformers library, consider setting `trust_remote_code=True` in LLM or using the
+  `--trust-remote-code` flag in the CLI." (``vllm/transformers_utils/config.py:151`` in 0.11.0, ``:458`` in
+  0.33.0; the same text since 0.6.0).
 - On a model whose architecture the pinned release serves natively (the model registry,
   ``knowledge/vllm/architectures.yaml``) and whose repository ships no code of its own (no
   ``auto_map`` in ``config.json``): the flag is not needed (info).
@@ -35,11 +41,12 @@ _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
 def check(deployment, ctx):
-    if not deployment.flag_set("trust-remote-code"):
-        return
-    arg = deployment.arg("trust-remote-code")
     meta = ctx.model
     version = ctx.release.version
+    if not deployment.flag_set("trust-remote-code"):
+        yield from _missing(deployment, ctx, meta, version)
+        return
+    arg = deployment.arg("trust-remote-code")
     if meta.has_custom_code:
         revision = deployment.value("revision") or ""
         if not _COMMIT.match(revision.strip()):
@@ -52,3 +59,22 @@ def check(deployment, ctx):
     if native:
         yield ctx.finding(arg.flag_span, f"--trust-remote-code is not needed: vLLM {version} serves {native[0]} itself "
                           f"and {meta.model_id} ships no code", severity="info", hint="remove --trust-remote-code")
+
+
+def _missing(deployment, ctx, meta, version):
+    """The model's config.json maps its classes to the repository's own code (``auto_map``) and no architecture it
+    names is served by the release: vLLM cannot read the config without running that code."""
+    auto_map = meta.config.get("auto_map")
+    if not isinstance(auto_map, dict) or "AutoConfig" not in auto_map or deployment.unknown("trust-remote-code"):
+        return  # no configuration code of its own: an architecture vLLM lacks is VLL305's
+    archs = meta.architectures
+    if not archs or any((entry := architecture(a)) is not None and in_range(version, entry) for a in archs):
+        return
+    span = deployment.model_arg.value_or_flag_span if deployment.model_arg is not None else deployment.span
+    yield ctx.finding(span, f"{meta.model_id} ships its own code (auto_map: {', '.join(sorted(auto_map))}) for "
+                      f"{archs[0]}, which vLLM {version} does not serve itself, and --trust-remote-code is not given: "
+                      "vLLM stops with \"Failed to load the model config. If the model is a custom model not yet "
+                      "available in the HuggingFace transformers library, consider setting `trust_remote_code=True` in "
+                      "LLM or using the `--trust-remote-code` flag in the CLI.\" (vllm/transformers_utils/config.py)",
+                      severity="error", hint="review the repository's code, then --trust-remote-code with --revision "
+                      "pinned to that commit")

@@ -32,7 +32,7 @@ dropped it is moved into ``--hf-overrides '{"rope_scaling": ...}'``, which vLLM 
 model's config the same way.
 """
 from vllm_lint.finding import Fix
-from vllm_lint.fixes.edits import rename_flag, replace_arg
+from vllm_lint.fixes.edits import rename_option, replace_arg
 from vllm_lint.launch import launcher
 from vllm_lint.loaders.vllm_config import config_bool_words
 from vllm_lint.rule import release_basis
@@ -93,7 +93,7 @@ def check(deployment, ctx):
         fix = None
         renamed = getattr(release, "renamed_to", lambda f: None)(flag)
         if renamed and arg.origin != "config":
-            edits = rename_flag(arg, renamed)
+            edits = rename_option(arg, renamed, release)  # None unless the release accepts the result
             fix = Fix(f"rename {flag} to {renamed}", edits) if edits else None
         elif arg.name == "rope-scaling" and arg.origin != "config" and arg.value and arg.subkey is None and \
                 release.option("--hf-overrides") is not None and deployment.arg("hf-overrides") is None:
@@ -135,6 +135,13 @@ def _model_flag(deployment, arg, release, ctx):
         if error and error.startswith("unrecognized arguments"):
             yield ctx.finding(arg.flag_span, f"vllm serve {release.name} rejects a positional model together with "
                               f"--model: {error}", hint=f"give the model once: vllm serve {arg.value} ...")
+            return
+    if arg.inline:  # `--model=X`: releases that do not move it read an abbreviation
+        error = release.parse([f"{arg.flag}={arg.value}"],
+                              model=positional.value if positional is not None else None).error
+        if error and error.startswith("ambiguous option"):
+            yield ctx.finding(arg.flag_span, f"vllm serve {release.name} rejects it: {error}",
+                              hint=f"pass the model first, without --model: vllm serve {arg.value} ...")
             return
     rule = launcher.model_flag(release.version)
     if rule is None or rule["behaviour"] != "word-rejected" or arg.inline:

@@ -2,9 +2,18 @@
 
 ## What it does
 For arguments that name a file inside the container (``--chat-template``, ``--tool-parser-plugin``,
-``--config``, TLS files, ...), checks that a volume or bind mount covers the path, and, for a bind
-mount from a relative host path, that the file exists beside the configuration. Paths that the
-official image ships (``/vllm-workspace/``) and inline Jinja templates are accepted.
+``--reasoning-parser-plugin``, ``--config``, TLS files, ...), checks that a volume or bind mount covers
+the path, and, for a bind mount from a relative host path, that the file exists beside the
+configuration; a host path that climbs out of the project (``./../../plugins``) is named by where it
+resolves. Paths that the official image ships (``/vllm-workspace/``) and inline Jinja templates are
+accepted.
+
+For ``--middleware a.b.Class`` (vLLM imports the module ``a.b``: ``importlib.import_module`` in
+``vllm/entrypoints/openai/api_server.py`` ``build_app``, 0.6.0 to 0.33.0), when the module is the
+project's own code (``a.py`` or ``a/`` beside the compose file or one folder below), checks that a
+``PYTHONPATH`` entry of the container is mounted from the folder that holds it. A module that is not
+in the project (an installed package) is not checked, nor are launches of an image built from the
+project (its Dockerfile may copy the code in).
 
 ## Why is this bad?
 Seed report 004: the ``medium`` profile passes ``--chat-template=/app/chat-templates/qwen.jinja``
@@ -22,13 +31,15 @@ Mount the file (``./chat-templates:/app/chat-templates:ro``) or drop the argumen
 """
 from pathlib import Path
 
+from vllm_lint.rules._paths import shown
+
 CODE = "VLL105"
 NAME = "unmounted-file-argument"
 CATEGORY = "filesystem"
 SEVERITY = "error"
 OPTIONS = {
-    "file-options": ["chat-template", "tool-parser-plugin", "config", "ssl-keyfile", "ssl-certfile",
-                     "ssl-ca-certs", "response-role-file", "generation-config", "speculative-config-file"],
+    "file-options": ["chat-template", "tool-parser-plugin", "reasoning-parser-plugin", "config", "ssl-keyfile",
+                     "ssl-certfile", "ssl-ca-certs", "response-role-file", "generation-config", "speculative-config-file"],
     "image-paths": ["/vllm-workspace/", "/usr/", "/opt/", "/etc/"],
 }
 
@@ -52,8 +63,57 @@ def check(deployment, ctx):
                               f"into the container (mounted: {mounts})",
                               hint=f"mount the file, e.g. ./{Path(path).parent.name}:{Path(path).parent}:ro")
         elif isinstance(host, Path) and not _under_home(deployment, path) and not _exists(host):
-            yield ctx.finding(arg.value_or_flag_span, f"{arg.flag or '--' + name} {path} is mounted from {host}, "
-                              "which does not exist", hint="add the file, or correct the mount")
+            yield ctx.finding(arg.value_or_flag_span, f"{arg.flag or '--' + name} {path} is mounted from "
+                              f"{shown(host, ctx)}, which does not exist", hint="add the file, or correct the mount")
+    yield from _middleware(deployment, ctx)
+
+
+def _middleware(deployment, ctx):
+    """``--middleware`` modules of the project's own code that no mounted PYTHONPATH entry provides."""
+    if deployment.via or deployment.launcher == "custom image entrypoint" or not deployment.base_dir:
+        return  # an image built from the project may copy the code in
+    base = Path(deployment.base_dir)
+    pythonpath = deployment.env.get("PYTHONPATH")
+    entries = [e for e in (pythonpath.value or "").split(":") if e] if pythonpath is not None else []
+    for arg in deployment.all("middleware"):
+        if not arg.value or "." not in arg.value or "$" in arg.value:
+            continue
+        top = arg.value.rsplit(".", 1)[0].split(".")[0]
+        local = _project_module(base, top)
+        if local is None:
+            continue  # not the project's code: an installed package, not checked
+        provided = False
+        unmounted = []
+        for entry in entries:
+            host = deployment.host_path(entry) if entry.startswith("/") else None
+            if host is None:
+                unmounted.append(entry)
+            elif isinstance(host, Path) and (_exists(host / f"{top}.py") or _exists(host / top)):
+                provided = True
+        if provided:
+            continue
+        where = local.parent.relative_to(base) if local.parent != base else Path(".")
+        said = (f"PYTHONPATH {pythonpath.value} is not mounted from it" + (f" ({', '.join(unmounted)}: no volume)" if unmounted else "")
+                if entries else "PYTHONPATH is not set to a mounted folder")
+        yield ctx.finding(arg.value_or_flag_span, f"--middleware {arg.value}: vLLM imports the module {top}, which is "
+                          f"the project's {local.relative_to(base)}, but {said}: the import fails at start-up",
+                          hint=f"mount ./{where} (e.g. at /app/{where.name or 'src'}) and add that folder to PYTHONPATH")
+
+
+def _project_module(base: Path, top: str) -> Path | None:
+    """``top.py`` or the package folder ``top/`` beside the compose file or one folder below, or None."""
+    if not top.isidentifier():
+        return None
+    candidates = [base / f"{top}.py", base / top / "__init__.py"]
+    try:
+        candidates += [sub / f"{top}.py" for sub in sorted(base.iterdir())[:200] if sub.is_dir() and not sub.name.startswith(".")]
+        candidates += [sub / top / "__init__.py" for sub in sorted(base.iterdir())[:200] if sub.is_dir() and not sub.name.startswith(".")]
+    except OSError:
+        pass
+    for c in candidates:
+        if _exists(c) and c.is_file():
+            return c if c.name != "__init__.py" else c.parent
+    return None
 
 
 def _under_home(deployment, path):

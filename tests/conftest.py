@@ -1,6 +1,8 @@
 """Shared helpers: write a small project into a temporary folder and lint it."""
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -12,6 +14,10 @@ from vllm_lint.engine import check, load_project, select_rules
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 DATA = Path(__file__).resolve().parent / "data"
+
+# vllm-lint's own caches (the parsed knowledge) go to a folder of this test run, not the developer's home;
+# child processes the tests start inherit it.
+os.environ.setdefault("VLLM_LINT_CACHE_DIR", tempfile.mkdtemp(prefix="vllm-lint-test-cache-"))
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> None:

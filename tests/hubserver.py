@@ -14,7 +14,8 @@ the Hub) on 127.0.0.1 with the Hub's URL layout and headers:
 ``SOURCES.md`` and ``weights.json`` are provenance, not repository files: they are not served.
 Per model, ``set_mode(model_id, mode)`` makes the server misbehave: ``"401"`` (everything 401,
 ``RepoNotFound`` — a private repository without a token), ``"403"`` (a gated model: the API answers,
-files 403 ``GatedRepo``), ``"gated"`` (files 401 without a token, 403 with one), ``"404"``,
+files 403 ``GatedRepo``), ``"gated"`` (files 401 without a token, 403 with one), ``"gated-granted"`` (the API
+says gated; files 401 without a token, served with one: a token with access), ``"404"``,
 ``"429"``, ``"500"``, ``"slow"`` (sleep ``slow_seconds`` before answering), ``"invalid-json"``
 (config.json is garbage), ``"invalid-api-json"`` (the API answer is garbage), ``"slow-files"`` (only file
 requests sleep ``slow_seconds``), ``"drip"`` (file bodies are sent one byte every ``drip_seconds``),
@@ -37,8 +38,8 @@ from urllib.parse import unquote, urlsplit
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hf"
 NOT_SERVED = {"SOURCES.md", "weights.json"}
-MODES = ("401", "403", "gated", "404", "429", "500", "slow", "invalid-json", "invalid-api-json", "drip", "reset",
-         "slow-files")
+MODES = ("401", "403", "gated", "gated-granted", "404", "429", "500", "slow", "invalid-json", "invalid-api-json", "drip",
+         "reset", "slow-files")
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,9 @@ class HubServer:
         return list(out.values())
 
     def model_json(self, model_id: str, revision: str) -> dict:
+        gated = "manual" if self.modes.get(model_id) in ("403", "gated", "gated-granted") else False
         data = {"id": model_id, "modelId": model_id, "sha": commit_of(model_id, revision), "private": False,
-                "gated": "manual" if self.modes.get(model_id) in ("403", "gated") else False, "disabled": False,
-                "tags": [], "siblings": self.siblings(model_id)}
+                "gated": gated, "disabled": False, "tags": [], "siblings": self.siblings(model_id)}
         params = self.extra(model_id).get("parameters")
         if isinstance(params, dict) and params:
             data["safetensors"] = {"parameters": params, "total": sum(params.values())}
@@ -233,6 +234,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(401, "RepoNotFound", "Invalid username or password.", body)
         elif mode == "404":
             self._error(404, "RepoNotFound", "Repository not found", body)
+        elif mode == "gated-granted":
+            if api or self.headers.get("Authorization"):
+                return False
+            self._error(401, "GatedRepo", f"Access to model {model_id} is restricted. You must have access to it "
+                                          "and be authenticated to access it.", body)
         elif mode in ("403", "gated") and not api:
             status = 403 if mode == "403" or self.headers.get("Authorization") else 401
             self._error(status, "GatedRepo", f"Access to model {model_id} is restricted. You must have access to it "

@@ -18,7 +18,7 @@ services:
 
 
 def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "vllm_lint", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "vllm_lint", *args], check=False, capture_output=True, text=True, cwd=cwd)
 
 
 def record_baseline(tmp_path) -> str:
@@ -102,3 +102,18 @@ def test_bad_baselines_are_usage_errors(tmp_path, content, message):
         Baseline.load(tmp_path / "b.json")
     out = run(".", "--offline", "--baseline", "b.json", cwd=tmp_path)
     assert out.returncode == 2 and message in out.stderr
+
+
+def test_a_script_launch_named_by_its_line_survives_line_moves(tmp_path):
+    """Script launches are named by their line ("line 2"): the fingerprint leaves the number out."""
+    write(tmp_path, {"start.sh": "#!/bin/sh\nvllm serve m --dtype halff\n"})
+    doc = json.loads(record_baseline(tmp_path))
+    assert [(e["code"], e["deployment"]) for e in doc["findings"]] == [("VLL202", "line 2")]
+    write(tmp_path, {"start.sh": "#!/bin/sh\n# started by the supervisor\nexport X=1\n\nvllm serve m --dtype halff\n"})
+    out = run(".", "--offline", "--baseline", ".vllm-lint-baseline.json", "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0 and json.loads(out.stdout) == [], out.stdout + out.stderr
+    assert "stale" not in out.stderr
+    # a second launch with the same mistake, below: new (counted), and the first is still known
+    write(tmp_path, {"start.sh": "#!/bin/sh\nvllm serve m --dtype halff\nvllm serve m --dtype halff --port 8001\n"})
+    out = run(".", "--offline", "--baseline", ".vllm-lint-baseline.json", "--format", "json", cwd=tmp_path)
+    assert out.returncode == 1 and [(f["code"], f["line"]) for f in json.loads(out.stdout)] == [("VLL202", 3)]

@@ -14,7 +14,7 @@ COMPOSE = 'services:\n  llm:\n    image: vllm/vllm-openai:latest\n    command: [
 
 
 def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "vllm_lint", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "vllm_lint", *args], check=False, capture_output=True, text=True, cwd=cwd)
 
 
 def linted(result) -> set[str]:
@@ -117,6 +117,22 @@ def test_the_configuration_schema_is_published_with_a_stable_id():
     jsonschema.Draft202012Validator.check_schema(s)
     for key in ("respect-gitignore", "inline-suppressions", "docs-url"):
         assert key in s["properties"]
+
+
+def test_the_schema_id_is_this_repository_file_and_the_readme_names_it():
+    """The $id is where the file itself is served from this repository (REPOSITORY_URL, branch main), and the
+    README's modeline for `.vllm-lint.yaml` names exactly that URL."""
+    from conftest import REPO
+
+    from vllm_lint import REPOSITORY_URL
+
+    sid = schema()["$id"]
+    owner_name = REPOSITORY_URL.removeprefix("https://github.com/")
+    prefix = f"https://raw.githubusercontent.com/{owner_name}/main/"
+    assert sid.startswith(prefix) and (REPO / sid.removeprefix(prefix)).is_file(), sid
+    assert json.loads((REPO / sid.removeprefix(prefix)).read_text())["$id"] == sid
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"# yaml-language-server: $schema={sid}\n" in readme
 
 
 def test_every_configuration_key_is_a_setting():

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, write
+from conftest import EXAMPLES, REPO, write
 
 pytest.importorskip("pygls", reason="the language server needs pygls: pip install '.[lsp]'")
 
@@ -259,6 +260,80 @@ def test_unsaved_edits_env_changes_completion_and_unsafe_fixes(tmp_path):
     asyncio.run(session())
 
 
+def test_an_unsaved_override_re_lints_its_compose_file(tmp_path):
+    """The override is part of the compose file's project: typing an older release into it (never saved)
+    makes the option of the base file unknown there, at once; no "no launch found" on the base file."""
+    base = 'services:\n  llm:\n    image: vllm/vllm-openai:v0.11.0\n    command: ["m", "--mm-encoder-tp-mode", "data"]\n'
+    override = "services:\n  llm:\n    image: vllm/vllm-openai:v0.11.0\n"
+    write(tmp_path, {"compose.yaml": base, "compose.override.yaml": override})
+
+    async def session():
+        client = await _start(root=tmp_path)
+        try:
+            uri = _open(client, tmp_path / "compose.yaml")
+            first = await client.wait_for(uri, lambda ds: True)
+            assert not any(d.code in ("VLL201", "VLL004") for d in first), first
+            over_uri = _open(client, tmp_path / "compose.override.yaml")
+            client.text_document_did_change(_full_change(over_uri, 2, override.replace("v0.11.0", "v0.10.0")))
+            older = await client.wait_for(uri, lambda ds: any(d.code == "VLL201" for d in ds))
+            assert any("--mm-encoder-tp-mode" in d.message and "0.10.0" in d.message for d in older), older
+            client.text_document_did_change(_full_change(over_uri, 3, override))
+            await client.wait_for(uri, lambda ds: not any(d.code == "VLL201" for d in ds))
+            assert (tmp_path / "compose.override.yaml").read_text() == override
+        finally:
+            await _stop(client)
+
+    asyncio.run(session())
+
+
+def test_a_project_file_changed_on_disk_re_lints_the_open_documents(tmp_path):
+    """The server registers file watchers where the client allows dynamic registration; a `.env` rewritten
+    on disk (not open in the editor), reported by workspace/didChangeWatchedFiles, re-lints the compose file
+    beside it, and so does a new override created beside it."""
+    write(tmp_path, {"compose.yaml": 'services:\n  llm:\n    image: vllm/vllm-openai:v0.11.0\n'
+                                     '    command: ["--model", "${MODEL}", "--mm-encoder-tp-mode", "data"]\n',
+                     ".env": "MODEL=org/model\n"})
+    registered = []
+
+    async def session():
+        client = Client()
+
+        @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+        def on_register(ls, params: lsp.RegistrationParams):
+            registered.extend(params.registrations)
+
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        await client.start_io(sys.executable, "-m", "vllm_lint.cli", "server", "--stdio", env=env)
+        await client.initialize_async(lsp.InitializeParams(
+            process_id=os.getpid(), root_uri=tmp_path.as_uri(),
+            capabilities=lsp.ClientCapabilities(workspace=lsp.WorkspaceClientCapabilities(
+                did_change_watched_files=lsp.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True))),
+            initialization_options={"offline": True, "debounce": 0.05}))
+        client.initialized(lsp.InitializedParams())
+        try:
+            uri = _open(client, tmp_path / "compose.yaml")
+            first = await client.wait_for(uri, lambda ds: True)
+            assert not any(d.code in ("VLL101", "VLL201") for d in first), first
+            watchers = [w["globPattern"] for r in registered if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+                        for w in r.register_options["watchers"]]  # LSPAny: as sent
+            assert "**/.env" in watchers and "**/.vllm-lint.yaml" in watchers, registered
+
+            (tmp_path / ".env").write_text("OTHER=1\n")
+            client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[lsp.FileEvent(
+                uri=(tmp_path / ".env").as_uri(), type=lsp.FileChangeType.Changed)]))
+            unset = await client.wait_for(uri, lambda ds: any(d.code == "VLL101" for d in ds))
+            assert any("MODEL" in d.message for d in unset if d.code == "VLL101")
+
+            (tmp_path / "compose.override.yaml").write_text("services:\n  llm:\n    image: vllm/vllm-openai:v0.10.0\n")
+            client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[lsp.FileEvent(
+                uri=(tmp_path / "compose.override.yaml").as_uri(), type=lsp.FileChangeType.Created)]))
+            await client.wait_for(uri, lambda ds: any(d.code == "VLL201" and "0.10.0" in d.message for d in ds))
+        finally:
+            await _stop(client)
+
+    asyncio.run(session())
+
+
 def test_changes_are_debounced_saves_lint_and_closing_clears(tmp_path):
     write(tmp_path, {"compose.yaml": 'services:\n  llm:\n    image: vllm/vllm-openai:latest\n    command: ["m"]\n'})
     compose = tmp_path / "compose.yaml"
@@ -297,6 +372,21 @@ def test_changes_are_debounced_saves_lint_and_closing_clears(tmp_path):
             await _stop(client)
 
     asyncio.run(session())
+
+
+def test_the_transcript_script_runs_the_session_it_describes():
+    """bench/lsp_transcript.py (the issue's closing transcript) drives the server with raw JSON-RPC: it exits 0
+    only when the fixed diagnostic is gone, and prints no path of the machine it ran on."""
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "lsp_transcript.py")], capture_output=True, text=True,
+                         timeout=TIMEOUT * 2, check=False, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    methods = [json.loads(line.split("> ", 1)[1]).get("method") for line in out.stdout.splitlines()
+               if line.startswith("[") and "--> " in line]
+    assert methods == ["initialize", "initialized", "textDocument/didOpen", "textDocument/hover", "textDocument/hover",
+                       "textDocument/completion", "textDocument/codeAction", "textDocument/didChange", "shutdown",
+                       "exit"], methods
+    assert "Memory per GPU" in out.stdout and '"isPreferred": true' in out.stdout
+    assert str(REPO) not in out.stdout and out.stdout.rstrip().endswith("# the fixed diagnostic is gone")
 
 
 def test_positions_in_utf16():

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from vllm_lint.cli import main
 from vllm_lint.hardware.gpu import find_gpu
+from vllm_lint.memory import activation as act_model
 from vllm_lint.memory.estimate import GiB, estimate, kv_layout, pp_stages
 from vllm_lint.memory.hybrid import state_shapes
 from vllm_lint.memory.inputs import Launch
@@ -20,6 +21,7 @@ from vllm_lint.models.snapshot import load_snapshot, snapshot_ids
 
 H200 = replace(find_gpu("h200"), cuda_total_gib=150109880320 / GiB)  # the total the lent H200 reported
 RUN = {"max_model_len": 32768, "max_num_seqs": 256, "max_num_batched_tokens": 8192}
+MiB = 1024**2
 QWEN35, NEMOTRON = "Qwen/Qwen3.5-27B", "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"
 
 
@@ -145,7 +147,7 @@ def test_decilm_block_configs():
     assert layout_of("nvidia/Llama-3_3-Nemotron-Super-49B-v1").groups[0].spec.kind == "full"
 
 
-# -- speculative decoding, LoRA, parallelism (from vLLM's source; no GPU run yet) --------------------------------
+# -- speculative decoding, LoRA (vLLM's source, checked on the H200 start-ups of vLLM 0.20.2), parallelism ----------
 
 def test_mtp_adds_its_layers_weights_and_kv_cache():
     launch = Launch(**RUN, hf_overrides={"num_hidden_layers": 5}, speculative={"method": "mtp", "num_speculative_tokens": 1})
@@ -153,12 +155,47 @@ def test_mtp_adds_its_layers_weights_and_kv_cache():
     plain = estimate(meta, Launch(**RUN, hf_overrides={"num_hidden_layers": 5}), [(None, H200)], "0.20.2")
     mtp = estimate(meta, launch, [(None, H200)], "0.20.2")
     assert mtp.kv_groups == ["mla × 6 (block 16)"]
-    assert 9.5 < (mtp.gpus[0].weights.bytes - plain.gpus[0].weights.bytes) / GiB < 12  # one FP8 MoE layer + eh_proj
-    assert any("not checked on a start-up" in n for n in mtp.notes)
+    # vLLM printed 26.73 and 37.68 GiB: one FP8 MoE layer + eh_proj, embeddings and lm_head shared
+    added = (mtp.gpus[0].weights.bytes - plain.gpus[0].weights.bytes) / GiB
+    assert added == pytest.approx(37.68 - 26.73, rel=0.03)
+    assert any("checked on vLLM 0.20.2 start-ups" in n for n in mtp.notes)
     q35 = layout_of(QWEN35, language_model_only=True, speculative={"method": "mtp", "num_speculative_tokens": 2})
     full = next(g for g in q35.groups if g.spec.kind == "full")
     assert len(full.layers) == 17 and q35.block_size == 800  # conv state + 2 positions: a larger state page
     assert q35.blocks_per_request(32768) == 41 + 3 * (1 + 2)  # num_speculative_blocks
+
+
+def test_mtp_on_mla_cuda_graphs_hold_the_split_buffers_and_the_drafter_workspace():
+    """vLLM 0.20.2 on the H200: FULL first capture 2,104 MiB without MTP (FA3 split buffers of 256 decode tokens),
+    8,320 MiB with one MTP token (512 tokens' buffers + the drafter's MLA workspace); estimate 4.26 / 8.27 GiB."""
+    meta = load_snapshot("deepseek-ai/DeepSeek-V3")
+    s = shapes(meta)
+    assert act_model.mla_split_buffer_bytes(s, 1, 256) / MiB == pytest.approx(2048 + 4)  # 32 × 128 × 256 × 513 × 4 B
+    launch = Launch(**RUN, hf_overrides={"num_hidden_layers": 5}, speculative={"method": "mtp", "num_speculative_tokens": 1})
+    g = estimate(meta, launch, [(None, H200)], "0.20.2").gpus[0]
+    assert "50 PIECEWISE + 50 FULL" in g.cuda_graph.note  # sizes rounded to multiples of 2, as vLLM printed
+    assert g.cuda_graph.bytes / GiB == pytest.approx(8.27, rel=0.03)
+    plain = estimate(meta, Launch(**RUN, hf_overrides={"num_hidden_layers": 5}), [(None, H200)], "0.20.2").gpus[0]
+    assert plain.cuda_graph.bytes / GiB == pytest.approx(4.26, rel=0.03)
+    lay = kv_layout(meta, launch, "0.20.2", H200)
+    blocks = lay.num_blocks(int(72.21 * GiB), 0)  # "Available KV cache memory: 72.21 GiB"
+    assert lay.tokens(blocks, 32768) == pytest.approx(11_217_344, rel=1e-4)
+    # Blackwell picks FLASHINFER_MLA first (platforms/cuda.py): no FA3 split buffers there
+    gb = estimate(meta, launch, [(None, find_gpu("b200"))], "0.20.2").gpus[0]
+    assert gb.cuda_graph.bytes < g.cuda_graph.bytes - 3 * GiB
+
+
+def test_qwen35_moe_hybrid_with_and_without_mtp_reproduces_what_vllm_printed():
+    """Qwen3.5-35B-A3B (10 attention + 30 Gated DeltaNet layers, MoE): block 1056, 2924 blocks, 2,737,532 tokens;
+    with 2 MTP tokens the drafter's attention layer joins (11) and the conv state grows by 2 positions: block 1072,
+    2493 blocks, 2,042,265 tokens (worker's available bytes from the same logs)."""
+    plain = layout_of("Qwen/Qwen3.5-35B-A3B", language_model_only=True)
+    assert plain.block_size == 1056 and (plain.groups[0].spec.kind, len(plain.groups[0].layers)) == ("full", 10)
+    assert printed(plain, 63_248_628_736) == (2924, 2_737_532, 83.54)
+    mtp = layout_of("Qwen/Qwen3.5-35B-A3B", language_model_only=True,
+                    speculative={"method": "mtp", "num_speculative_tokens": 2})
+    assert mtp.block_size == 1072 and len(mtp.groups[0].layers) == 11 and mtp.groups[0].spec.page == 2_195_456
+    assert printed(mtp, 60_229_751_296) == (2493, 2_042_265, 62.33)
 
 
 def test_ngram_has_no_weights_but_more_decode_graphs():
@@ -167,7 +204,10 @@ def test_ngram_has_no_weights_but_more_decode_graphs():
     ngram = estimate(meta, Launch(**RUN, speculative={"method": "ngram", "num_speculative_tokens": 4}), [(None, H200)],
                      "0.20.2")
     assert ngram.gpus[0].weights.bytes == plain.gpus[0].weights.bytes
-    assert "51 FULL" in ngram.gpus[0].cuda_graph.note and "35 FULL" in plain.gpus[0].cuda_graph.note
+    # vLLM 0.20.2 printed "PIECEWISE=48 (largest=500), FULL=48 (largest=500)": sizes rounded up to multiples of 5
+    assert "48 PIECEWISE + 48 FULL" in ngram.gpus[0].cuda_graph.note and "35 FULL" in plain.gpus[0].cuda_graph.note
+    sizes = act_model.capture_sizes(Launch(**RUN), 256, 8192, 4, None, "0.20.2")
+    assert sizes[:4] == [5, 10, 20, 25] and sizes[-1] == 500 and all(x % 5 == 0 for x in sizes)
     with pytest.raises(NotModelled, match="MTP layers"):
         estimate(load_snapshot("Qwen/Qwen3-8B"), Launch(**RUN, speculative={"method": "mtp"}), [(None, H200)], "0.20.2")
 
@@ -181,6 +221,15 @@ def test_lora_slots_on_every_linear_layer():
     per_rank = 36 * (18432 + 8192 + 32768 + 16384) + 2 * (151936 + 4096)
     assert lora.weights.bytes - plain.weights.bytes == pytest.approx(per_rank * 64 * 4 * 2)
     assert "×2 (LoRA)" in lora.cuda_graph.note
+    # vLLM 0.20.2 printed 15.27 GiB without LoRA, 16.72 with 4 × rank 64, 15.45 with 2 × rank 16
+    assert lora.weights.bytes / GiB == pytest.approx(16.72, rel=0.005)
+    small = estimate(meta, Launch(**RUN, enable_lora=True, max_lora_rank=16, max_loras=2), [(None, H200)], "0.20.2")
+    assert small.gpus[0].weights.bytes / GiB == pytest.approx(15.45, rel=0.005)
+
+
+def test_second_mamba2_point_at_64_sequences():
+    """NVIDIA-Nemotron-3-Nano at --max-num-seqs 64: 5447 blocks of 2096 tokens, 8,924,364 tokens, 272.35x."""
+    assert printed(layout_of(NEMOTRON, max_num_seqs=64), 70_157_425_152) == (5447, 8_924_364, 272.35)
 
 
 def test_pipeline_split_and_expert_parallel():

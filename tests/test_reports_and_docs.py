@@ -20,7 +20,7 @@ TWICE = ('services:\n  a:\n    image: vllm/vllm-openai:latest\n    command: ["m"
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "vllm_lint", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "vllm_lint", *args], check=False, capture_output=True, text=True, cwd=cwd)
 
 
 def gitlab_schema():
@@ -50,12 +50,33 @@ def test_gitlab_fingerprints_are_unique_and_survive_line_moves(tmp_path):
     assert [i["location"]["lines"]["begin"] for i in moved] == [i["location"]["lines"]["begin"] + 2 for i in first]
 
 
+def _gitlab_keeps(doc: list) -> dict:
+    """What GitLab's parser keeps of a report (tests/data/schemas/SOURCES.md says where it is read from): each
+    issue on its own, dropped unless it has description, fingerprint, severity (strings) and a location
+    object whose line numbers, where given, are integers; then one issue per fingerprint, the last."""
+    kept = {}
+    for issue in doc:
+        location = issue.get("location")
+        if not all(isinstance(issue.get(k), str) for k in ("description", "fingerprint", "severity")):
+            continue
+        if not isinstance(location, dict):
+            continue
+        begins = [location.get("lines", {}).get("begin"), location.get("positions", {}).get("begin", {}).get("line")]
+        if any(b is not None and (not isinstance(b, int) or isinstance(b, bool)) for b in begins):
+            continue
+        kept[issue["fingerprint"]] = issue
+    return kept
+
+
 def test_gitlab_report_of_the_examples_validates(tmp_path):
     out = run("check", str(EXAMPLES), "--offline", "--format", "gitlab", cwd=REPO)
     assert out.returncode == 1, out.stderr
     doc = json.loads(out.stdout)
     jsonschema.Draft202012Validator(gitlab_schema()).validate(doc)
     assert len({i["fingerprint"] for i in doc}) == len(doc) > 10
+    assert len(_gitlab_keeps(doc)) == len(doc)  # GitLab shows every issue: none dropped, none merged
+    assert len(_gitlab_keeps(doc + [{**doc[0], "description": "again"}])) == len(doc)  # a repeated fingerprint merges
+    assert len(_gitlab_keeps([{**doc[0], "location": {"path": "a", "lines": {"begin": "3"}}}])) == 0
 
 
 def test_the_gitlab_schema_rejects_what_gitlab_cannot_read():
@@ -122,6 +143,46 @@ def test_junit_one_case_per_rule_and_file(tmp_path):
     assert failure.get("type") == "VLL103" and "compose.yaml:4:13" in failure.text and "VLL103.md" in failure.text
 
 
+def _consumed(text: str) -> dict:
+    """What a real consumer reads from the report: junitparser, the parser of publish-unit-test-result-action
+    (the GitHub/Gitea action that turns JUnit files into check runs). The counts the report declares must be
+    the ones the consumer recounts from its test cases."""
+    from junitparser import Error, Failure, JUnitXml, TestSuite
+
+    xml = JUnitXml.fromstring(text.encode("utf-8"))
+    assert isinstance(xml, JUnitXml), type(xml)
+    declared = (xml.tests, xml.failures, xml.errors)
+    cases = {}
+    for suite in xml:
+        assert isinstance(suite, TestSuite)
+        counts = (suite.tests, suite.failures, suite.errors)
+        suite.update_statistics()
+        assert counts == (suite.tests, suite.failures, suite.errors), (suite.name, counts)
+        for case in suite:
+            results = case.result
+            assert len(results) <= 1 and all(isinstance(r, (Failure, Error)) for r in results)
+            cases[(case.classname, case.name.split()[0])] = results[0] if results else None
+    assert declared == (len(cases), sum(isinstance(r, Failure) for r in cases.values()),
+                        sum(isinstance(r, Error) for r in cases.values())), declared
+    return cases
+
+
+def test_junit_as_a_real_consumer_reads_it(tmp_path):
+    from junitparser import Failure
+
+    result = lint(tmp_path, {"a/compose.yaml": BAD, "b/compose.yaml": TWICE})
+    cases = _consumed(render("junit", result))
+    assert len(cases) == 2 * len(result.rules)
+    failed = {key: r for key, r in cases.items() if r is not None}
+    assert set(failed) == {("a/compose.yaml", "VLL102"), ("a/compose.yaml", "VLL103"), ("b/compose.yaml", "VLL102")}
+    twice = failed[("b/compose.yaml", "VLL102")]
+    assert isinstance(twice, Failure) and twice.type == "VLL102" and twice.message.startswith("2 findings: ")
+    assert twice.text.count("b/compose.yaml:") == 2 and twice.text.count("= docs: ") == 2
+    out = run("check", str(EXAMPLES), "--offline", "--format", "junit", cwd=REPO)
+    assert out.returncode == 1, out.stderr
+    assert sum(r is not None for r in _consumed(out.stdout).values()) > 10
+
+
 def test_junit_escapes_what_xml_cannot_hold(tmp_path):
     result = lint(tmp_path, {"compose.yaml": BAD.replace('"m"', '"m<&>\\u0001"')})
     _junit(render("junit", result))
@@ -149,9 +210,20 @@ def test_every_format_carries_the_rule_url(tmp_path):
     assert next(r for r in driver["rules"] if r["id"] == "VLL103")["helpUri"] == url
     assert all(r["helpUri"].endswith(f"/{r['id']}.md") for r in driver["rules"])
     rdjson = json.loads(render("rdjson", result))
+    assert rdjson["source"] == {"name": "vllm-lint", "url": REPOSITORY_URL}
     assert next(d for d in rdjson["diagnostics"] if d["code"]["value"].startswith("VLL103"))["code"]["url"] == url
     assert f"  = docs: {url}" in render("text", result)
     assert f"[`VLL103`]({url})" in render("markdown", result)
+    github = [line for line in render("github", result).splitlines() if "title=VLL103" in line]
+    assert len(github) == 1 and github[0].endswith(f"%0Adocs: {url}"), github
+    gitlab = json.loads(render("gitlab", result))
+    assert all(i["content"]["body"].endswith(f"/{i['check_name'].split()[0]}.md") for i in gitlab)
+    assert url in next(i for i in gitlab if i["check_name"].startswith("VLL103"))["content"]["body"]
+    junit = ET.fromstring(render("junit", result).encode("utf-8"))
+    failures = [f for f in junit.iter("failure") if f.get("type") == "VLL103"]
+    assert failures and all(f"= docs: {url}" in f.text for f in failures)
+    # every finding of every format: one URL each (json, text: one line per finding)
+    assert len(json.loads(render("json", result))) == render("text", result).count("  = docs: https://") == 2
 
 
 def test_docs_url_is_configurable(tmp_path):

@@ -392,6 +392,8 @@ def write_verdicts(dumps, order):
             for key in ("error", "post"):
                 if ver.get(key):  # memory addresses in reprs change on every run
                     ver[key] = re.sub(r" at 0x[0-9a-f]+>", " at 0x...>", ver[key])
+                    # the release tree's location on the machine that ran the dump is no fact of vLLM's
+                    ver[key] = re.sub(r"/[^\s'\"]*/(vllm/[^\s'\"]*)", r"<site-packages>/\1", ver[key])
             cases.append([argv, ver])
         probes = {}
         seen = set()

@@ -69,6 +69,36 @@ def rename_flag(arg: Arg, flag: str) -> tuple[Edit, ...] | None:
     return None if text is None or word.span.start is None else (Edit(word.span, text),)
 
 
+def renamed_option(arg: Arg, flag: str) -> str:
+    """``flag`` written as ``arg`` wrote its option: ``--no-`` kept for a negated flag, a dotted sub-key kept."""
+    name = "--no-" + flag[2:] if arg.negated and flag.startswith("--") else flag
+    return f"{name}.{arg.subkey}" if arg.subkey else name
+
+
+def rename_option(arg: Arg, flag: str, release) -> tuple[Edit, ...] | None:
+    """Edits that rename ``arg``'s option to ``flag`` (:func:`renamed_option`), offered only when ``release``'s
+    parser accepts the renamed argument with the value it has: a rename never writes an argument the release
+    rejects (``--enable-reasoning`` alone is not ``--reasoning-parser`` alone)."""
+    if not arg.words or not arg.flag:
+        return None
+    name = renamed_option(arg, flag)
+    if arg.inline:
+        words = [f"{name}={arg.value}"]
+    else:
+        words = [name, *(w.value for w in arg.words[1:])]
+    if not proves(release, words):
+        return None
+    word = arg.words[0]
+    text = encode(f"{name}={arg.value}" if arg.inline else name, word.quoting)
+    return None if text is None or word.span.start is None else (Edit(word.span, text),)
+
+
+def proves(release, words) -> bool:
+    """Whether ``release``'s parser (emulated from its own tables) accepts ``vllm serve MODEL WORDS``: what a fix
+    writes is parsed again before the fix is offered."""
+    return release.parse(list(words)).ok
+
+
 def replace_arg(arg: Arg, flag: str, value: str) -> tuple[Edit, ...] | None:
     """Edits that make ``arg`` read ``flag value`` (one word ``flag=value`` when it was written inline)."""
     if not arg.words or arg.value_span is None:

@@ -88,6 +88,9 @@ class Volume:
     target: str  # path in the container
     span: Span
     kind: str = "bind"  # bind, volume, tmpfs, hostPath, pvc, configMap, secret, emptyDir ...
+    short: bool = False  # compose short syntax (``./hf:/root/.cache/huggingface``): a missing host path is created empty
+    create_host_path: bool | None = None  # compose long syntax ``bind: {create_host_path: ...}``, when written
+    raw: str = ""  # compose short syntax as written, before interpolation (``${HF_CACHE:-./hf}:/root/.cache/huggingface``)
 
 
 @dataclass
@@ -108,6 +111,22 @@ class Healthcheck:
 
 
 @dataclass
+class Probe:
+    """When an orchestrator gives up on a container that does not answer its health check: a compose
+    ``healthcheck`` (the container is marked unhealthy) or a Kubernetes probe (a failing startup or liveness
+    probe restarts it)."""
+
+    kind: str  # "compose", "startupProbe", "livenessProbe", "readinessProbe"
+    span: Span
+    # the timing fields written, in seconds (durations) or as a count (retries, failureThreshold);
+    # None when the value cannot be read (a variable, a typo)
+    timing: dict[str, tuple[float | None, Span]] = field(default_factory=dict)
+    disabled: bool = False  # compose ``disable: true`` or ``test: [NONE]``
+    handler: str = ""  # what it runs: the compose test's words, "httpGet", "tcpSocket", "grpc" or "exec: ..."
+    acted_on_by: list[str] = field(default_factory=list)  # compose: what acts on "unhealthy" (dependent services, autoheal)
+
+
+@dataclass
 class Deployment:
     path: str
     kind: str  # "compose", "kubernetes", "script" (on the host: scripts, Dockerfiles, systemd units), "docker-run", "vllm-config"
@@ -125,6 +144,8 @@ class Deployment:
     volumes: list[Volume] = field(default_factory=list)
     gpus: list[GpuRequest] = field(default_factory=list)
     healthcheck: Healthcheck | None = None
+    probes: list[Probe] = field(default_factory=list)  # timing of the healthcheck / probes (rules/healthcheck_budget.py)
+    profiles: list[str] = field(default_factory=list)  # compose ``profiles:`` the service belongs to
     ipc: str | None = None
     ipc_span: Span | None = None
     shm_size: str | None = None
@@ -176,7 +197,22 @@ class Deployment:
 
     def arg(self, name: str) -> Arg | None:
         """The occurrence that wins (the last one), ignoring dotted sub-keys."""
+        frozen = self.__dict__.get("_frozen")
+        if frozen is not None and frozen[0] is self.args and frozen[1] == len(self.args):
+            return frozen[2].get(name)
         return self._winners().get(name)
+
+    def __getstate__(self):
+        """Copied to another process (``--jobs``) without the argument tables, which are rebuilt there on use."""
+        state = dict(self.__dict__)
+        state.pop("_winners_cache", None)
+        state.pop("_frozen", None)
+        return state
+
+    def freeze_args(self) -> None:
+        """Loading is over: :meth:`arg` answers from one table (asked some hundred times per launch by the rules)
+        without rebuilding its key; arguments added afterwards (or a new list) are seen all the same."""
+        self.__dict__["_frozen"] = (self.args, len(self.args), dict(self._winners()))
 
     def _winners(self) -> dict[str, Arg]:
         """name -> winning occurrence; rebuilt when the loaders have added arguments since."""

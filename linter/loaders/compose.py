@@ -11,7 +11,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
+from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Probe, Volume, Word
 from vllm_lint.loaders.command import (
     CUSTOM_ENTRYPOINT,
     attach_args,
@@ -22,6 +22,7 @@ from vllm_lint.loaders.command import (
 )
 from vllm_lint.loaders.common import Environment, interpolate_tree, scalar_words, sequence_words, shell_c_commands
 from vllm_lint.loaders.context import LoadContext
+from vllm_lint.sources.realpath import resolved
 from vllm_lint.sources.source_file import SourceFile, UnreadableFile, is_regular_file, read_text, regular_file_problem
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents
@@ -76,7 +77,7 @@ def environment_for(files: list[Path], ctx: LoadContext) -> Environment:
 
 def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
     """Deployments of one compose project made of ``files`` (merged in order)."""
-    included_state(ctx)["read"].update(str(Path(f).resolve()) for f in files)
+    included_state(ctx)["read"].update(str(resolved(f)) for f in files)
     env = environment_for(files, ctx)
     uses: dict[int, tuple] = {}
     roots: list[tuple[SourceFile, YMap]] = []
@@ -118,7 +119,82 @@ def load(files: list[Path], ctx: LoadContext) -> list[Deployment]:
             d.host_group = _host_group(str(files[0]))
             d.depends_on_files.extend(env.files)
             deployments.append(d)
+        elif _reserves_gpus(service):
+            _gpu_tenant(name, service, service_keys[name], sf, ctx, files[0])
+    _health_consumers(deployments, services)
     return deployments + included
+
+
+def _gpu_tenant(name: str, service: YMap, key: YScalar, sf: SourceFile, ctx: LoadContext, first_file: Path) -> None:
+    """A service that reserves GPUs but runs no vLLM (a TTS or embedding server): kept aside, not a launch, for
+    the GPU budget of its project (rules/gpu_oversubscription.py). Its declared use is the label
+    ``vllm-lint.gpu-memory`` (a fraction of the card, or a size such as ``6GiB``)."""
+    image = _scalar(service.get("image"))
+    t = Deployment(sf.path, "compose", name, key.span, image=image.value if image else None)
+    visible = _env_value(service, "NVIDIA_VISIBLE_DEVICES")
+    if visible is not None:
+        t.env["NVIDIA_VISIBLE_DEVICES"] = EnvVar("NVIDIA_VISIBLE_DEVICES", visible[0], visible[1])
+    _gpus(t, service)
+    t.host_group = _host_group(str(first_file))
+    profiles = service.get("profiles")
+    if isinstance(profiles, YSeq):
+        t.profiles = [str(i.value) for i in profiles.items if isinstance(i, YScalar)]
+    labels = service.get("labels")
+    declared = None
+    if isinstance(labels, YMap):
+        declared = _scalar(labels.get("vllm-lint.gpu-memory"))
+    elif isinstance(labels, YSeq):
+        for item in labels.items:
+            if isinstance(item, YScalar) and str(item.value).startswith("vllm-lint.gpu-memory="):
+                declared = item
+    if declared is not None:
+        t.notes.append("gpu-memory=" + str(declared.value).split("=", 1)[-1].strip())
+        t.span = declared.span
+    ctx.__dict__.setdefault("gpu_tenants", []).append(t)
+
+
+def _env_value(service: YMap, name: str):
+    """(value, span) of one variable of a service's ``environment`` (mapping or ``NAME=value`` list), or None."""
+    env = service.get("environment")
+    node = _env_entries(env).get(name) if env is not None else None
+    if not isinstance(node, YScalar) or node.is_null:
+        return None
+    value = str(node.value)
+    if isinstance(env, YSeq):
+        value = value.split("=", 1)[1] if "=" in value else ""
+    return value.strip(), node.span
+
+
+def _health_consumers(deployments: list[Deployment], services: dict) -> None:
+    """Who acts on a vLLM service's "unhealthy": a service that ``depends_on`` it with ``condition:
+    service_healthy`` (compose up fails: "dependency failed to start"), or autoheal (the label ``autoheal=true``,
+    or an autoheal container watching every container), which restarts it."""
+    by_name = {d.name: d for d in deployments}
+    watch_all = False
+    for name, service in services.items():
+        image = _scalar(service.get("image")) if isinstance(service, YMap) else None
+        if image is not None and "autoheal" in str(image.value):
+            label = _env_value(service, "AUTOHEAL_CONTAINER_LABEL")
+            watch_all = watch_all or (label is not None and label[0] == "all")
+        deps = service.get("depends_on") if isinstance(service, YMap) else None
+        if isinstance(deps, YMap):
+            for dep, spec in deps.items():
+                condition = _scalar(spec.get("condition")) if isinstance(spec, YMap) else None
+                if dep in by_name and condition is not None and condition.value == "service_healthy":
+                    for probe in by_name[dep].probes:
+                        probe.acted_on_by.append(f"service {name} (depends_on: condition: service_healthy)")
+    for d in deployments:
+        service = services.get(d.name)
+        labels = service.get("labels") if isinstance(service, YMap) else None
+        marked = False
+        if isinstance(labels, YMap):
+            value = _scalar(labels.get("autoheal"))
+            marked = value is not None and str(value.value).lower() == "true"
+        elif isinstance(labels, YSeq):
+            marked = any(isinstance(i, YScalar) and str(i.value).lower() == "autoheal=true" for i in labels.items)
+        if marked or watch_all:
+            for probe in d.probes:
+                probe.acted_on_by.append("autoheal (restarts unhealthy containers)")
 
 
 _MAX_INCLUDE_DEPTH = 10
@@ -132,7 +208,7 @@ def included_state(ctx: LoadContext) -> dict:
 def already_read(files: list[Path], ctx: LoadContext) -> bool:
     """Whether every file of a project was read already (through an ``include:`` of another project)."""
     read = included_state(ctx)["read"]
-    return bool(files) and all(str(Path(f).resolve()) in read for f in files)
+    return bool(files) and all(str(resolved(f)) in read for f in files)
 
 
 def _includes(root: YMap, sf: SourceFile, ctx: LoadContext) -> list[Deployment]:
@@ -171,9 +247,9 @@ def _includes(root: YMap, sf: SourceFile, ctx: LoadContext) -> list[Deployment]:
                 continue
             if "$" in item.raw_value:  # discovery could not know this path: read it here
                 group.append(path)
-        group = [g for g in group if str(g.resolve()) not in state["read"]]
+        group = [g for g in group if str(resolved(g)) not in state["read"]]
         if group and state["depth"] < _MAX_INCLUDE_DEPTH:
-            state["read"].update(str(g.resolve()) for g in group)
+            state["read"].update(str(resolved(g)) for g in group)
             state["depth"] += 1
             try:
                 out += load(group, ctx)
@@ -286,7 +362,7 @@ def _host_group(first_file: str) -> str:
     """The launches of one compose project (the files merged) share a machine: its first file names it.
     Files beside it are alternatives; the engine joins projects that ``include:`` each other or that the
     configuration's ``projects:`` groups."""
-    return str(Path(first_file).resolve())
+    return str(resolved(first_file))
 
 
 def _scalar(node: YNode | None) -> YScalar | None:
@@ -323,6 +399,18 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
     if launch is None and entry_node is None and command_words and _reserves_gpus(service) \
             and starts_with_vllm_options(command_words, ctx.release(None)):
         launch = CUSTOM_ENTRYPOINT, command_words  # a custom image given vLLM's options, with GPUs
+    wrapper = None  # a server that starts vLLM with options it builds itself (loaders/paddlex.py, runpod_worker.py)
+    if launch is None:
+        from vllm_lint.loaders import paddlex, runpod_worker
+
+        owner = command_node if command_node is not None else entry_node
+        inner = shell_c_commands(entry_words + command_words, source_for(owner)) if owner is not None else []
+        wrapper = next((w for w in map(paddlex.find, [entry_words + command_words, *inner]) if w), None)
+        if wrapper is None and entry_node is None and command_node is None and (
+                runpod_worker.is_worker_image(image)
+                or built is not None and runpod_worker.is_worker_dockerfile(built, built.source.text)):
+            wrapper = runpod_worker.LAUNCHER  # its arguments come from the service's environment
+        launch = ("vllm serve", []) if wrapper is not None else None
     if launch is None:
         return None
     launcher, words = launch
@@ -346,13 +434,26 @@ def _deployment(name: str, service: YMap, key: YScalar, sf: SourceFile, env: Env
     _volumes(d, service.get("volumes"), base_dir)
     _gpus(d, service)
     _healthcheck(d, service.get("healthcheck"), source_for, env)
+    profiles = service.get("profiles")
+    if isinstance(profiles, YSeq):
+        d.profiles = [str(i.value) for i in profiles.items if isinstance(i, YScalar)]
     for attr in ("ipc", "shm_size", "runtime"):
         node = _scalar(service.get(attr))
         if node is not None:
             setattr(d, attr, node.value)
             if hasattr(d, attr + "_span"):
                 setattr(d, attr + "_span", node.span)
-    attach_args(d, words, launcher, ctx)
+    if wrapper == "runpod worker-vllm":
+        from vllm_lint.loaders import runpod_worker
+
+        d.via = (d.via + "; " if d.via else "") + "RunPod worker-vllm: its main.py builds vllm serve's arguments from the environment"
+        attach_args(d, runpod_worker.words(d.env, ctx.release(d.version), None, key.span, False, d.notes), "vllm serve", ctx)
+    elif wrapper is not None:
+        from vllm_lint.loaders import paddlex
+
+        paddlex.attach(d, wrapper, ctx)
+    else:
+        attach_args(d, words, launcher, ctx)
     return d
 
 
@@ -527,14 +628,17 @@ def _volumes(d: Deployment, node: YNode | None, base_dir: Path) -> None:
             else:
                 source = parts[0]
                 kind = "bind" if source.startswith((".", "/", "~")) or ":" in source else "volume"
-                d.volumes.append(Volume(source, parts[1], item.span, kind))
+                d.volumes.append(Volume(source, parts[1], item.span, kind, short=True, raw=item.raw_value or ""))
         elif isinstance(item, YMap):
             target = _scalar(item.get("target"))
             source = _scalar(item.get("source"))
             kind = _scalar(item.get("type"))
+            bind = item.get("bind")
+            create = _scalar(bind.get("create_host_path")) if isinstance(bind, YMap) else None
             if target:
                 d.volumes.append(Volume(source.value if source else None, target.value, item.span,
-                                        kind.value if kind else "volume"))
+                                        kind.value if kind else "volume",
+                                        create_host_path=None if create is None else str(create.value).lower() == "true"))
 
 
 def _gpus(d: Deployment, service: YMap) -> None:
@@ -591,9 +695,50 @@ def _int(text: str) -> int | None:
         return None
 
 
+#: Compose's healthcheck defaults (the Compose Specification, "healthcheck"; Docker's HEALTHCHECK defaults).
+_HEALTH_FIELDS = ("interval", "timeout", "retries", "start_period", "start_interval")
+
+
+def go_duration(text) -> float | None:
+    """Seconds of a compose duration (``1m30s``, ``300s``, ``5m``, ``1h``, ``500ms``), or None."""
+    import re
+
+    value = str(text).strip()
+    if not value:
+        return None
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)", value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        return None
+    scale = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def _health_timing(d: Deployment, node: YMap) -> None:
+    probe = Probe("compose", node.span)
+    disable = _scalar(node.get("disable"))
+    test = node.get("test")
+    first = test.items[0] if isinstance(test, YSeq) and test.items else test
+    probe.disabled = (disable is not None and str(disable.value).lower() == "true") or \
+        (isinstance(first, YScalar) and str(first.value).upper() == "NONE")
+    if isinstance(test, YSeq):
+        probe.handler = " ".join(str(i.value) for i in test.items if isinstance(i, YScalar))
+    elif isinstance(test, YScalar) and not test.is_null:
+        probe.handler = str(test.value)
+    for name in _HEALTH_FIELDS:
+        value = _scalar(node.get(name))
+        if value is None:
+            continue
+        if name == "retries":
+            probe.timing[name] = (float(value.value) if str(value.value).isdigit() else None, value.span)
+        else:
+            probe.timing[name] = (go_duration(value.value), value.span)
+    d.probes.append(probe)
+
+
 def _healthcheck(d: Deployment, node: YNode | None, source_for, env: Environment) -> None:
     if not isinstance(node, YMap):
         return
+    _health_timing(d, node)
     test = node.get("test")
     if test is None:
         return

@@ -30,7 +30,7 @@ class LoadContext:
         absolute = os.path.abspath(path)
         if absolute.startswith(self._cwd + os.sep):
             return absolute[len(self._cwd) + 1:]
-        return str(path)
+        return os.path.normpath(str(path))  # one name per file, whichever file's relative path reached it
 
     def source(self, path: Path, kind: str) -> SourceFile:
         key = os.path.abspath(path)

@@ -38,7 +38,8 @@ def scan(paths: list[Path], deployments, ctx, found, settings=None) -> list[Laun
     configuration's excludes and the ignore files apply)."""
     launch_files = set()
     for d in deployments:
-        for shown in [d.path, *getattr(d, "depends_on_files", ())]:
+        spans = [d.span, *(s for a in d.args for s in (a.flag_span, a.value_span))]  # a compose override's launch
+        for shown in [d.path, *getattr(d, "depends_on_files", ()), *{s.path for s in spans if s is not None}]:
             source = ctx.by_display(shown)
             launch_files.add(os.path.abspath(source.abspath) if source is not None else os.path.abspath(shown))
     templates = {os.path.abspath(p): kind for p, kind in getattr(found, "templates", ())}

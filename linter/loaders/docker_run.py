@@ -46,6 +46,14 @@ def deployment(candidate: Candidate, sf, path: Path, ctx) -> Deployment | None:
                 break
     if launch is None and not entry and gpus and starts_with_vllm_options(args, ctx.release(None)):
         launch = CUSTOM_ENTRYPOINT, args  # a custom image given vLLM's options, with GPUs
+    wrapper = None  # a server that builds vLLM's options itself (loaders/paddlex.py, loaders/runpod_worker.py)
+    if launch is None:
+        from vllm_lint.loaders import paddlex, runpod_worker
+
+        wrapper = paddlex.find(entry + args)
+        if wrapper is None and not entry and not args and runpod_worker.is_worker_image(image):
+            wrapper = runpod_worker.LAUNCHER
+        launch = ("vllm serve", []) if wrapper is not None else None
     if launch is None:
         return None
     name = next((v.value for n, v, _ in options if n == "--name" and v is not None), None)
@@ -78,7 +86,17 @@ def deployment(candidate: Candidate, sf, path: Path, ctx) -> Deployment | None:
             d.shm_size, d.shm_size_span = value.value, value.span
         elif name == "--runtime":
             d.runtime = value.value
-    attach_args(d, launch[1], launch[0], ctx)
+    if wrapper == "runpod worker-vllm":
+        from vllm_lint.loaders import runpod_worker
+
+        d.via = "RunPod worker-vllm: its main.py builds vllm serve's arguments from the environment"
+        attach_args(d, runpod_worker.words(d.env, ctx.release(d.version), None, d.span, False, d.notes), "vllm serve", ctx)
+    elif wrapper is not None:
+        from vllm_lint.loaders import paddlex
+
+        paddlex.attach(d, wrapper, ctx)
+    else:
+        attach_args(d, launch[1], launch[0], ctx)
     return d
 
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment, EnvVar, GpuRequest, Healthcheck, Port, Volume, Word
+from vllm_lint.loaders import envsubst
 from vllm_lint.loaders.command import (
     CUSTOM_ENTRYPOINT,
     attach_args,
@@ -85,8 +86,16 @@ def load(path: Path, ctx: LoadContext) -> list[Deployment]:
         return []
     errors: list[YamlError] = []
     duplicates: list = []
+    text = sf.text
+    if envsubst.is_template_name(path) or _is_envsubst_template(sf):  # filled in by envsubst: variables unknown
+        sf.__dict__["_envsubst"] = True
+        masked, placeholders = envsubst.mask(sf.text)  # same offsets: spans stay as written
+        # a .yaml.tpl always; a .yaml whose image: is ${VAR} only where its ${VAR} lines break the YAML (a line
+        # of a script block that is only $CMD is the script's, not a placeholder)
+        if placeholders and (envsubst.is_template_name(path) or _breaks_yaml(sf.text, sf.path)):
+            text, sf.__dict__["_envsubst_placeholders"] = masked, placeholders
     # per document, as kubectl reads a stream: one that cannot be read (a {{ }} in a Secret) drops only itself
-    docs = list_items(load_documents(sf.text, sf.path, problems=duplicates, errors=errors))
+    docs = list_items(load_documents(text, sf.path, problems=duplicates, errors=errors))
     for exc in errors:
         sf.add("unreadable", exc.message + ("; the other documents of the file were read" if len(docs) > 1 else ""),
                Span.point(sf.path, exc.line or 1, exc.column or 1))
@@ -160,7 +169,7 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
     command = resolve_words(sequence_words(c.get("command"), sf, None), values.get, kind="kubernetes")
     args = resolve_words(sequence_words(c.get("args"), sf, None), values.get, kind="kubernetes")
     if _is_envsubst_template(sf):  # ${VAR} filled in by envsubst before kubectl apply: unknown, never literal
-        command, args = _envsubst_unknown(command), _envsubst_unknown(args)
+        command, args = _envsubst_unknown(command, c, "command", sf), _envsubst_unknown(args, c, "args", sf)
     launch = split_launch(command, args, image, getattr(ctx, "vllm_images", ()))
     installed = None
     if launch is None:
@@ -191,6 +200,13 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
         d.version, d.version_source = installed, f"pip install vllm=={installed} in the container's script"
     limits = _get(c, "resources", "limits")
     requests = _get(c, "resources", "requests")
+    unknown_resources = _placeholders(_get(c, "resources"), "limits", sf) + _placeholders(_get(c, "resources"), "requests", sf)
+    if unknown_resources and not any(isinstance(r, YMap) and r.get("nvidia.com/gpu") is not None for r in (limits, requests)):
+        p = unknown_resources[0]  # ${RESOURCE_LIMITS}: the GPUs are among what envsubst writes there, or not
+        d.gpus.append(GpuRequest(Span(sf.path, p.line, p.column, p.line, p.column + len(p.text), p.start,
+                                      p.start + len(p.text)), how="nvidia.com/gpu"))
+        d.runtime_values.append(f"{p.name} (resources)")
+    d.runtime_values += [f"{p.name} (environment entries)" for p in _placeholders(c, "env", sf)]
     for res in (limits, requests):
         gpu = _get(res, "nvidia.com/gpu") if isinstance(res, YMap) else None
         if isinstance(gpu, YScalar):
@@ -217,6 +233,7 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
             words = [Word(f"http://localhost:{port.value}{path.value if isinstance(path, YScalar) else '/'}", port.span)]
             d.healthcheck = Healthcheck([w.value for w in words], probe.span, words)
             break
+    _probe_timing(d, c)
     mounts = c.get("volumeMounts")
     if isinstance(mounts, YSeq):
         for m in mounts.items:
@@ -226,6 +243,32 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
                 d.volumes.append(Volume(source, mp.value, m.span, kind))
     attach_args(d, launch[1], launch[0], ctx)
     return d
+
+
+#: The timing fields of a Kubernetes probe (core/v1 Probe): seconds, or a count of failures.
+_PROBE_FIELDS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold", "successThreshold")
+
+
+def _probe_timing(d: Deployment, c: YMap) -> None:
+    """The timing of each probe the container has (rules/healthcheck_budget.py)."""
+    from vllm_lint.launch.deployment import Probe
+
+    for probe_key in ("startupProbe", "livenessProbe", "readinessProbe"):
+        node = c.get(probe_key)
+        if not isinstance(node, YMap):
+            continue
+        probe = Probe(probe_key, node.span)
+        for handler in ("httpGet", "tcpSocket", "grpc", "exec"):
+            if node.get(handler) is not None:
+                command = _get(node, "exec", "command")
+                words = [str(i.value) for i in command.items if isinstance(i, YScalar)] if isinstance(command, YSeq) else []
+                probe.handler = handler + (": " + " ".join(words) if words else "")
+        for name in _PROBE_FIELDS:
+            value = node.get(name)
+            if isinstance(value, YScalar) and not value.is_null:
+                text = str(value.value).strip()
+                probe.timing[name] = (float(text) if text.isdigit() else None, value.span)
+        d.probes.append(probe)
 
 
 _ENVSUBST = re.compile(r"^[ \t-]*(?:image|replicas|namespace|nvidia\.com/gpu)[ \t]*:[ \t]*[\"']?\$\{[A-Za-z_]", re.M)
@@ -241,17 +284,42 @@ def _is_envsubst_template(sf) -> bool:
     return cached
 
 
-def _envsubst_unknown(words: list[Word]) -> list[Word]:
+def _envsubst_unknown(words: list[Word], c: YMap | None = None, key: str = "", sf=None) -> list[Word]:
+    """The words with each ``${VAR}`` (``$VAR`` too in a template file) marked unknown, and a forwarded word where a
+    placeholder line of the list stands (``${ARGS}``: arguments written in at deploy time, none known here)."""
     from dataclasses import replace
 
     from vllm_lint.launch.deployment import VarUse
 
+    pattern = envsubst.REFERENCE if sf is not None and envsubst.is_template_name(sf.path) else _ENVSUBST_REF
     out = []
     for w in words:
-        names = _ENVSUBST_REF.findall(w.value)
+        names = [m.group(1) or m.group(m.lastindex or 1) for m in pattern.finditer(w.value)]
         out.append(replace(w, variables=w.variables + tuple(VarUse(n, w.span, None, kind="envsubst") for n in names))
                    if names else w)
+    for p in _placeholders(c, key, sf) if c is not None else []:
+        span = Span(sf.path, p.line, p.column, p.line, p.column + len(p.text), p.start, p.start + len(p.text))
+        word = Word(p.text, span, p.text, (VarUse(p.name, span, None, kind="envsubst"),), forwarded=True)
+        at = next((i for i, w in enumerate(out) if w.span.line > p.line), len(out))
+        out.insert(at, word)
     return out
+
+
+def _breaks_yaml(text: str, path: str) -> bool:
+    errors: list = []
+    load_documents(text, path, errors=errors)
+    return bool(errors)
+
+
+def _placeholders(parent, key: str, sf) -> list:
+    """The placeholder lines of an envsubst template (:mod:`.envsubst`) that stand in ``parent[key]``."""
+    placeholders = sf.__dict__.get("_envsubst_placeholders") if sf is not None else None
+    if not placeholders or not isinstance(parent, YMap):
+        return []
+    lines = sf.__dict__.get("_envsubst_lines")
+    if lines is None:
+        lines = sf.__dict__["_envsubst_lines"] = envsubst.mask(sf.text)[0].split("\n")
+    return envsubst.owned(parent, key, placeholders, lines)
 
 
 def _custom_image(image: str | None, c: YMap) -> bool:

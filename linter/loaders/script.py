@@ -144,9 +144,15 @@ def launch_of(words: list[Word], sf, path: Path, ctx, exported: dict | None = No
               env: dict | None = None, version: tuple = (None, None)) -> Deployment | None:
     """The launch in one command run on the host (a script's, a unit's ``ExecStart``), or None."""
     launch = split_launch([], words, None)
+    wrapper = None  # PaddleX's genai server: vLLM's options built by the server (loaders/paddlex.py)
     if launch is None:
-        return None
-    start = launch_start(words)
+        from vllm_lint.loaders import paddlex
+
+        wrapper = paddlex.find(words)
+        if wrapper is None:
+            return None
+        launch = ("vllm serve", [])
+    start = launch_start(words) if wrapper is None else next(i for i, w in enumerate(words) if w is wrapper.start)
     start = 0 if start is None else start
     lead = next((w.value for w in words[:start] if not _ASSIGN.match(w.value)), None)
     if lead is not None and lead in _NOT_STARTING or words and words[0].value in _NOT_STARTING:
@@ -164,6 +170,11 @@ def launch_of(words: list[Word], sf, path: Path, ctx, exported: dict | None = No
                    base_dir=str(path.parent), host_group=str(path.parent.resolve()))
     if version[0]:
         d.version, d.version_source = version
+    if wrapper is not None:
+        from vllm_lint.loaders import paddlex
+
+        paddlex.attach(d, wrapper, ctx)
+        return d
     attach_args(d, args, launcher, ctx)
     return d
 
@@ -218,6 +229,12 @@ def image_launch(image, entry_override: list[Word] | None, cmd_override: list[Wo
                 launch = split_launch([], candidate.words, None)
                 if launch is not None:
                     break
+    worker = False
+    if launch is None:  # RunPod's worker: main.py builds vllm serve's arguments from the environment
+        from vllm_lint.loaders import runpod_worker
+
+        worker = runpod_worker.is_worker_dockerfile(image, sf.text)
+        launch = ("vllm serve", []) if worker else None
     if launch is None:
         return None
     anchor = (cmd or entry or [None])[0]
@@ -226,6 +243,13 @@ def image_launch(image, entry_override: list[Word] | None, cmd_override: list[Wo
                    env=dict(image.env), base_dir=str(path.parent), host_group=str(path.parent.resolve()))
     if image.version:
         d.version, d.version_source = image.version, image.version_source
+    if worker:
+        from vllm_lint.loaders import runpod_worker
+
+        d.via = f"RunPod worker-vllm: {' '.join(w.value for w in (entry or []) + (cmd or []))} builds vllm serve's arguments from the environment"
+        words = runpod_worker.words(d.env, ctx.release(d.version), anchor, span, True, d.notes)
+        attach_args(d, words, "vllm serve", ctx)
+        return d
     attach_args(d, launch[1], launch[0], ctx)
     return d
 

@@ -2,7 +2,9 @@
 
 Lints on open and save at once, on change after ``debounce`` seconds without another change (0.3 by
 default); each lint runs in a worker thread, so the editor's requests are answered meanwhile. Diagnostics
-are published for every file of the document's project (the ``.env`` of a compose file, its override).
+are published for every file of the document's project (the ``.env`` of a compose file, its override). A
+file of the project changed on disk (``workspace/didChangeWatchedFiles``, registered where the client
+allows) re-lints the documents it belongs to; a changed configuration re-lints every open document.
 
 Initialization options (all optional): ``offline`` (bool), ``gpu`` (a ``--gpu`` spec, for files whose
 configuration names no hardware), ``vllmVersion``, ``select`` / ``ignore`` (lists of codes), ``debounce``
@@ -26,6 +28,10 @@ _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSev
 #: Findings shown faded (unused suppressions) or struck through (deprecated options).
 _TAGS = {"VLL002": [lsp.DiagnosticTag.Unnecessary], "VLL203": [lsp.DiagnosticTag.Deprecated]}
 DEFAULT_DEBOUNCE = 0.3
+#: Files whose change on disk (a `git pull`, another editor, a script) re-lints the open documents whose
+#: project they are part of, or that they configure; watched where the client can register watchers.
+WATCHED = ("**/.env", "**/.env.*", "**/*.env", "**/.vllm-lint.yaml", "**/.vllm-lint.yml", "**/pyproject.toml",
+           "**/*.yaml", "**/*.yml", "**/*.json", "**/*.sh")
 
 
 # ----------------------------------------------------------------------------- positions
@@ -142,6 +148,25 @@ class VllmLintServer(LanguageServer):
                 version=doc.version if doc is not None else None))
         self._published[owner] = files
 
+    def on_disk(self, paths) -> set[str]:
+        """Schedule the lints that files changed, created or deleted on disk affect: every open document for a
+        configuration; else the documents whose project holds the file, or whose project has a file in the
+        same folder (a new ``.env`` or override). A file open in the editor is read from the editor: its disk
+        text changes nothing. Returns the documents scheduled."""
+        owners: set[str] = set()
+        for path in paths:
+            if path is None or str(path) in self.session.documents:
+                continue
+            if path.name in CONFIG_NAMES or path.name == "pyproject.toml":
+                owners |= set(self.session.lints)
+                continue
+            for owner, files in self._published.items():
+                if str(path) in files or any(Path(f).parent == path.parent for f in files):
+                    owners.add(owner)
+        for owner in owners:
+            self.schedule(owner, self.debounce)
+        return owners
+
     async def lint_now(self, uri: str) -> None:
         try:
             await asyncio.get_running_loop().run_in_executor(None, self.session.lint, uri)
@@ -182,6 +207,20 @@ def build(options: dict | None = None) -> VllmLintServer:
             ls.debounce = float(opts["debounce"])
         root = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
         ls.session.root = path_of(root) if root else None
+
+    @server.feature(lsp.INITIALIZED)
+    def initialized(ls: VllmLintServer, params: lsp.InitializedParams):
+        workspace = getattr(ls.client_capabilities, "workspace", None)
+        watched = getattr(workspace, "did_change_watched_files", None)
+        if watched is not None and watched.dynamic_registration:
+            ls.client_register_capability(lsp.RegistrationParams(registrations=[lsp.Registration(
+                id="vllm-lint-watched-files", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[lsp.FileSystemWatcher(glob_pattern=g) for g in WATCHED]))]))
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: VllmLintServer, params: lsp.DidChangeWatchedFilesParams):
+        ls.on_disk([path_of(change.uri) for change in params.changes])
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: VllmLintServer, params: lsp.DidOpenTextDocumentParams):

@@ -148,6 +148,7 @@ class Session:
         """Lint the document ``uri`` (and its project) as the editor holds it; remember and return the lint."""
         from vllm_lint.config import ConfigError
         from vllm_lint.engine import check, load_project, select_rules
+        from vllm_lint.hardware.gpu import InventoryError
         from vllm_lint.sources.overlay import overlay
 
         doc = self.document(uri)
@@ -163,9 +164,15 @@ class Session:
                 lint = Lint(uri, None, f"configuration: {exc}", versions)
                 self.lints[uri] = lint
                 return lint
-            with overlay(texts):
-                project = load_project([path], settings, cwd=self._cwd(path, settings))
-                result = check(project, select_rules(settings))
+            try:
+                with overlay(texts):
+                    project = load_project([path], settings, cwd=self._cwd(path, settings))
+                    result = check(project, select_rules(settings))
+            except (ConfigError, InventoryError) as exc:  # a bad `gpu` / `hardware:`: said on the document
+                lint = Lint(uri, None, f"{'hardware' if isinstance(exc, InventoryError) else 'configuration'}: {exc}",
+                            versions)
+                self.lints[uri] = lint
+                return lint
             lint = Lint(uri, result, None, {str(sf.abspath): versions.get(str(sf.abspath)) for sf in project.files},
                         settings)
             self.lints[uri] = lint

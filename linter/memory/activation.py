@@ -43,6 +43,11 @@ CUDA_GRAPH_PER_LAYER_BYTES = int(0.004 * GiB)
 GRAPH_FIRST_BYTES = 150 * MiB
 GRAPH_PIECEWISE_PER_LAYER_BYTES = int(0.14 * MiB)
 GRAPH_FULL_BYTES = 2 * MiB
+#: flash_attn_max_num_splits_for_cuda_graph (vllm/config/attention.py, 0.20.2)
+FA_MLA_SPLITS = 32
+#: adjust_cudagraph_sizes_for_spec_decode (config/compilation.py), read in 0.20.2 and applied from 0.20.0, the first
+#: release whose estimate counts the graphs one by one (the release that introduced it is not checked)
+SPEC_ROUNDED_SIZES_SINCE = "0.20.0"
 
 
 def _since(table: dict[str, float], version: str) -> float:
@@ -114,10 +119,11 @@ def activation_bytes(meta, s: Shapes, launch: Launch, tokens: int, seqs: int, ve
     return max(forward, sampler) + workspace + encoder
 
 
-def capture_sizes(launch: Launch, seqs: int, tokens: int, spec_tokens: int, model_max: int | None = None) -> list[int]:
+def capture_sizes(launch: Launch, seqs: int, tokens: int, spec_tokens: int, model_max: int | None = None,
+                  version: str = "0.20.2") -> list[int]:
     """CUDA-graph batch sizes (vllm/config/vllm.py _set_cudagraph_sizes): 1, 2, 4, multiples of 8 below 256, of 16
     up to min(2 × max_num_seqs × (1 + k), 512) (1024 for gpt-oss: GptOssForCausalLMConfig), capped at
-    max_num_batched_tokens, which is added when it fits."""
+    max_num_batched_tokens, which is added when it fits; with k speculative tokens, rounded to multiples of 1 + k."""
     top = model_max or min(seqs * (1 + spec_tokens) * 2, 512)
     top = min(tokens, top)
     sizes = [i for i in (1, 2, 4) if i <= top]
@@ -127,17 +133,40 @@ def capture_sizes(launch: Launch, seqs: int, tokens: int, spec_tokens: int, mode
         sizes += list(range(256, top + 1, 16))
     if tokens <= top and tokens not in sizes:
         sizes.append(tokens)
+    if spec_tokens and Version(version) >= Version(SPEC_ROUNDED_SIZES_SINCE):
+        # adjust_cudagraph_sizes_for_spec_decode (config/compilation.py, 0.20.2): with FULL decode graphs every
+        # size is rounded up to a multiple of 1 + k, and those past the largest size dropped
+        q = 1 + spec_tokens
+        largest = max(sizes)
+        sizes = [-(-x // q) * q for x in sizes if -(-x // q) * q <= largest] or ([q] if q <= largest else [])
     return sorted(set(sizes))
 
 
+def mla_split_buffer_bytes(s: Shapes, tp: int, decode_tokens: int) -> float:
+    """FlashAttention-3 MLA decode under FULL CUDA graphs: split-KV intermediate buffers of
+    [num_splits, heads, tokens, kv_lora_rank] fp32 (+ the fp32 log-sum-exp), num_splits =
+    flash_attn_max_num_splits_for_cuda_graph (32) (v1/attention/backends/mla/flashattn_mla.py _build_decode,
+    config/attention.py, 0.20.2). 2,048 MiB for DeepSeek-V3 at 256 decode tokens, as vLLM 0.20.2 measured."""
+    heads = s.heads / max(1, tp)
+    return FA_MLA_SPLITS * heads * decode_tokens * (s.kv_lora_rank + 1) * 4
+
+
 def cuda_graph_bytes(s: Shapes, launch: Launch, version: str, *, seqs: int, tokens: int, spec_tokens: int,
-                     workspace: float, layers: int, lora: bool, model_max: int | None = None) -> tuple[float, str]:
-    """(bytes, how): CUDA-graph memory of one GPU."""
+                     workspace: float, layers: int, lora: bool, model_max: int | None = None,
+                     fa_mla: bool = False, draft_workspace: float = 0.0) -> tuple[float, str]:
+    """(bytes, how): CUDA-graph memory of one GPU.
+
+    vLLM 0.20's estimate (gpu_model_runner.py profile_cudagraph_memory) is max(first capture of each mode) + Σ
+    (graphs − 1) × per-graph cost. ``fa_mla``: MLA decode through FlashAttention-3 (FLASH_ATTN_MLA, vLLM's first
+    choice on Hopper), whose split buffers land in the first FULL capture; ``draft_workspace``: an MLA drafter's
+    profile workspace, allocated again in the FULL warm-ups (the drafter's dummy_run has no attention metadata:
+    llm_base_proposer.py dummy_run, set_forward_context(None, ...)) while the target's split buffers hold the
+    cached block."""
     if launch.enforce_eager:
         return 0.0, "--enforce-eager"
     if Version(version) < Version("0.20.0") or launch.env.get("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS") == "0":
         return float(CUDA_GRAPH_BASE_BYTES + CUDA_GRAPH_PER_LAYER_BYTES * layers), "captured after the KV cache"
-    sizes = capture_sizes(launch, seqs, tokens, spec_tokens, model_max)
+    sizes = capture_sizes(launch, seqs, tokens, spec_tokens, model_max, version)
     decode = seqs * (1 + spec_tokens)
     full = [x for x in sizes if x <= decode]
     cases = 2 if lora else 1  # _get_lora_cases: [0, max_loras + 1]
@@ -145,5 +174,8 @@ def cuda_graph_bytes(s: Shapes, launch: Launch, version: str, *, seqs: int, toke
     # PIECEWISE warm-ups run without attention metadata (_warmup_and_capture: force_attention only for FULL), so
     # MLA's profile workspace lands in the first PIECEWISE capture
     first = GRAPH_FIRST_BYTES + workspace
+    if fa_mla and full:
+        first = max(first, GRAPH_FIRST_BYTES + mla_split_buffer_bytes(s, launch.tensor_parallel, max(full))
+                    + draft_workspace)
     total = first + (len(sizes) * cases - 1) * pw + (len(full) * cases - 1) * GRAPH_FULL_BYTES
     return float(total), f"{len(sizes)} PIECEWISE + {len(full)} FULL graphs" + (" ×2 (LoRA)" if lora else "")

@@ -270,6 +270,11 @@ def kv_layout(meta, launch: Launch, version: str, gpu: Gpu):
     return _kv_layout(meta, s, launch, version, stages, draft, max_len=max_len, batched=batched, gpu=gpu, notes=[])[0]
 
 
+#: drafters whose weights, KV cache and CUDA graphs were checked on real start-ups (vLLM 0.20.2 on an H200:
+#: MTP of DeepSeek-V3 and Qwen3.5-35B-A3B, n-gram on Qwen3-8B; tests/data/calibration.yaml)
+CHECKED_DRAFTERS = ("mtp", "ngram")
+
+
 def _default_block(s: Shapes, version: str, gpu: Gpu) -> int:
     """The cache block size without --block-size: 16, or what MLA backends force (engine.yaml mla_block_size)."""
     if s.mla and not s.hybrid:
@@ -342,10 +347,15 @@ def estimate(meta, launch: Launch, gpus: list[tuple[str | None, Gpu]], version: 
             if any(s.layer_list[i].attention == "mla" for i in stage) else 0.0
         act = act_model.activation_bytes(meta, s, launch, batched, seqs if last else 0, version, workspace=workspace,
                                          spec_tokens=k, stage=stage)
+        # FLASH_ATTN_MLA is vLLM's first MLA backend below Blackwell (platforms/cuda.py, 0.20.2); FA3 needs Hopper
+        cc = gpu.compute_capability or 0
+        fa_mla = bool(workspace) and not s.index_head_dim and 9 <= cc < 10
+        draft_ws = workspace if draft and last and any(x.attention == "mla" for x in draft.layers) else 0.0
         graphs, g_note = act_model.cuda_graph_bytes(s, launch, version, seqs=seqs, tokens=batched, spec_tokens=k,
                                                     workspace=workspace if in_budget else 0.0,
                                                     layers=len(stage), lora=launch.enable_lora,
-                                                    model_max=model_max_capture)
+                                                    model_max=model_max_capture, fa_mla=fa_mla and in_budget,
+                                                    draft_workspace=draft_ws if in_budget else 0.0)
         other = _since(NON_TORCH_BYTES, version) + (NCCL_BYTES if workers > 1 or dp > 1 else 0)
         outside = float(CUDA_CONTEXT_BYTES)
         if peak_used:  # V0 measures everything in use, the CUDA context included, against the budget
@@ -385,12 +395,13 @@ def estimate(meta, launch: Launch, gpus: list[tuple[str | None, Gpu]], version: 
     if meta.is_multimodal and not launch.language_model_only:
         uncertainty += 0.1
     if draft is not None:
+        checked = draft.method in CHECKED_DRAFTERS
         notes.append(f"speculative decoding ({draft.note}; {draft.tokens} token(s) per step): figures from vLLM's "
-                     "source, not checked on a start-up")
-        uncertainty += 0.05
+                     "source, " + ("checked on vLLM 0.20.2 start-ups" if checked else "not checked on a start-up"))
+        uncertainty += 0.0 if checked else 0.05
     if launch.enable_lora:
         notes.append(f"LoRA: {launch.max_loras} slot(s) of rank {launch.max_lora_rank} on every linear layer, from "
-                     "vLLM's source, not checked on a start-up" + (
+                     "vLLM's source, checked on vLLM 0.20.2 start-ups" + (
                          f"; --max-cpu-loras {launch.max_cpu_loras} adapters wait in CPU memory"
                          if launch.max_cpu_loras else ""))
     if dp > 1:

@@ -11,13 +11,15 @@ placed, gets the inventory's default card. A Kubernetes ``nodeSelector`` on
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from vllm_lint.hardware.gpu import Gpu, Inventory, find_gpu
 from vllm_lint.launch.deployment import Deployment
 from vllm_lint.launch.placement import placement
-from vllm_lint.memory.estimate import Estimate, estimate
 from vllm_lint.memory.inputs import Launch
-from vllm_lint.memory.shapes import NotModelled
+
+if TYPE_CHECKING:  # the estimate is imported when a launch has GPUs and a model to estimate, not before
+    from vllm_lint.memory.estimate import Estimate
 
 
 @dataclass
@@ -65,20 +67,24 @@ def feasibility(d: Deployment, meta, inventory: Inventory, version: str | None, 
     why = out_of_range(d)
     if why:
         return Feasibility(d, None, None, why)
-    launch = Launch.from_deployment(d)
-    base = None
+    base = found = None
     if meta is None:
         found = _stand_in(d, error)
         if found is None:
             return Feasibility(d, None, None, "no model metadata")
+    gpus, why = gpus_of(d, inventory)
+    if gpus is None:
+        return Feasibility(d, None, None, why)
+    from vllm_lint.memory.estimate import estimate
+    from vllm_lint.memory.shapes import NotModelled
+
+    launch = Launch.from_deployment(d)  # after the cheap answers: most launches of a large tree stop above
+    if found is not None:
         meta, method, bits = found
         base = meta.model_id
         meta = replace(meta, model_id=d.model, weights=None)  # the base's checkpoint size is not this one's
         launch.quantization = launch.quantization or method
         launch.weight_bits = bits
-    gpus, why = gpus_of(d, inventory)
-    if gpus is None:
-        return Feasibility(d, None, None, why)
     launch.speculative_meta = _draft_meta(launch)
     try:
         result = estimate(meta, launch, gpus, version or "0.0")

@@ -8,6 +8,8 @@ lora_b's output over tensor parallel, row-parallel ones lora_a's input; the embe
 vocabulary; FusedMoE's w13 / w2 slots are per local expert (``lora/layers/fused_moe.py``). All of it is allocated
 while the model loads, so it is part of "Model loading took". ``--max-cpu-loras`` adapters wait in CPU memory.
 CUDA graphs are captured twice, without and with LoRA (cudagraph_dispatcher.py _get_lora_cases).
+Checked on vLLM 0.20.2 start-ups on an H200 (Qwen3-8B with 4 × rank 64 and 2 × rank 16: 16.72 and 15.45 GiB
+printed, 16.71 and 15.44 estimated).
 """
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """Speculative decoding (``--speculative-config``) as vLLM budgets it: the drafter's weights, the KV cache of its
 attention layers, the tokens it adds to each decode step. From vLLM's source (``vllm/config/speculative.py``,
-``vllm/v1/spec_decode/``); no start-up with a drafter has been measured yet (the figures' basis says so).
+``vllm/v1/spec_decode/``). Checked on vLLM 0.20.2 start-ups on an H200 (tests/data/calibration.yaml): MTP on
+DeepSeek-V3 (5 layers, 1 token) and Qwen3.5-35B-A3B (2 tokens), n-gram on Qwen3-8B (4 tokens); EAGLE heads and
+draft models are not measured yet.
 
 * ``mtp``: the checkpoint's own multi-token-prediction layers (``num_nextn_predict_layers``, Qwen3.5's
   ``mtp_num_hidden_layers``: n_predict), reused when num_speculative_tokens > n_predict; embeddings and lm_head
@@ -13,7 +15,9 @@ attention layers, the tokens it adds to each decode step. From vLLM's source (``
 
 Every method adds ``num_speculative_tokens`` to the decode query of each sequence: CUDA graphs are captured for
 ``max_num_seqs × (1 + k)`` tokens (vllm/config/vllm.py _set_cudagraph_sizes), the recurrent states of hybrid
-models keep k more speculative blocks and conv positions (MambaSpec.num_speculative_blocks), and the rejection
+models keep k more speculative blocks and conv positions (MambaSpec.num_speculative_blocks), the capture sizes are
+rounded up to multiples of 1 + k (adjust_cudagraph_sizes_for_spec_decode), the drafter's warm-ups run without
+attention metadata (an MLA drafter allocates its profile workspace again in the FULL warm-ups), and the rejection
 sampler's warm-up runs on 2 × max_num_seqs rows (gpu_model_runner.py _dummy_sampler_run).
 """
 from __future__ import annotations

@@ -238,6 +238,14 @@ def _from_hub(request: ModelRequest, cache: Path, endpoint: str | None, timeout:
     config = fetch("config.json")
     quant_files = {name: fetch(name) for name in QUANT_DESCRIPTORS if name in sizes}
     meta = ModelMeta(request.model, commit, "hub", config, quant_files, None, None, sorted(sizes), origin=where)
+    gated = getattr(info, "gated", None)
+    meta.gated = gated if gated in (False, "auto", "manual") else None
+    if "tokenizer_config.json" in sizes:
+        from vllm_lint.models.lock import tokenizer_info
+
+        meta.tokenizer = tokenizer_info(meta, fetch=lambda name: Path(hf_hub_download(
+            request.model, name, revision=request.revision, cache_dir=str(cache), endpoint=endpoint,
+            etag_timeout=timeout)))
     if meta.vision_config is not None:
         name = next((n for n in PREPROCESSOR_FILES if n in sizes), None)
         meta.preprocessor = preprocessor_of({name: fetch(name)}) if name else None

@@ -77,6 +77,14 @@ def read_folder(model_id: str, revision: str | None, source: str, folder: Path, 
     if meta.vision_config is not None:
         meta.preprocessor = preprocessor_of(loaded)
     meta.weights = _weights_from_folder(folder, loaded.get(INDEX_FILE))
+    if (folder / "tokenizer_config.json").is_file():
+        from vllm_lint.models.lock import tokenizer_info
+
+        info = tokenizer_info(meta, folder)
+        # a cache snapshot holds only the files someone downloaded: without the repository's listing, a missing
+        # chat_template.jinja beside a template-less tokenizer_config.json says nothing
+        unknown = info and info["chat_template"] is False and files is None and source == "cache"
+        meta.tokenizer = None if unknown else info
     return meta
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from vllm_lint.models.meta import QUANT_DESCRIPTORS, ModelMeta, WeightInfo
 from vllm_lint.models.request import COMMIT_SHA, ModelError, ModelRequest, redact, shorten
+from vllm_lint.sources.realpath import resolved
 
 LOCK_DIR = ".vllm-lint"
 LOCK_NAME = "models.lock"
@@ -95,9 +96,9 @@ class ModelsLock:
             raise LockError(f"cannot read {path}: {exc.strerror or exc}") from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise LockError(f"{path} is not valid JSON ({shorten(exc)})") from None
-        import jsonschema
+        from vllm_lint.schema_check import validate
 
-        errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
+        errors = validate(schema(), data)
         if errors:
             where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
             raise LockError(f"{path} does not follow the models lock schema at {where}: {errors[0].message}")
@@ -140,6 +141,7 @@ class ModelsLock:
             files=list(entry["files"]) if isinstance(entry.get("files"), list) else None,
             origin=f"{where}, locked {entry.get('locked_at', '?')} from {entry.get('origin') or entry.get('source')}",
             tokenizer=dict(entry["tokenizer"]) if isinstance(entry.get("tokenizer"), dict) else None,
+            gated=entry.get("gated") if entry.get("gated") in (False, "auto", "manual") else None,
         )
 
     def display(self) -> str:
@@ -181,7 +183,7 @@ class LockFinder:
         self.used: dict[Path, int] = {}
 
     def lock_for(self, file: Path) -> ModelsLock | None:
-        folder = Path(file).resolve().parent
+        folder = resolved(file).parent
         if folder not in self._by_folder:
             self._by_folder[folder] = find_lock(folder)
         path = self._by_folder[folder]
@@ -248,6 +250,7 @@ def entry_of(meta: ModelMeta, model: str, revision: str | None, tokenizer: dict 
         "quant_files": {k: v for k, v in meta.quant_files.items() if k in QUANT_DESCRIPTORS},
         "preprocessor": meta.preprocessor,
         "tokenizer": tokenizer,
+        "gated": meta.gated if meta.gated in (False, "auto", "manual") else None,
         "weights": meta.weights.to_dict() if meta.weights is not None else None,
         "files": sorted(set(meta.files)) if meta.files else None,
         "used_by": sorted(set(used_by)),
@@ -365,7 +368,8 @@ def build_lock(project, *, offline: bool = False, previous: ModelsLock | None = 
             folder = request.local_dir if result.source == "local" else (
                 Path(result.origin) if result.source == "cache" and result.origin else None)
             fetch = _hub_fetcher(result, request, cache) if result.source == "hub" else None
-            tokenizer = tokenizer_info(result, folder, fetch)
+            tokenizer = result.tokenizer if result.source == "hub" and result.tokenizer is not None else \
+                tokenizer_info(result, folder, fetch)
             models[name] = entry_of(result, model, revision, tokenizer, used_by[name], now)
             commit = models[name]["commit"]
             lines.append(LockLine(name, "locked", f"from {_SOURCE_TEXT.get(result.source, result.source)}"

@@ -76,7 +76,8 @@ class ModelMeta:
     weights: WeightInfo | None = None
     files: list[str] | None = None  # the repository's file names, when known
     origin: str | None = None  # where the data was read: a URL, a cache folder, a snapshot's provenance
-    tokenizer: dict | None = None  # what a models lock recorded of tokenizer_config.json: {"chat_template": bool|None, ...}
+    tokenizer: dict | None = None  # what tokenizer_config.json says (Hub, folder, lock): {"chat_template": bool|None, ...}
+    gated: str | bool | None = None  # the Hub's gated flag: False, "auto" or "manual"; None when not known
 
     # ------------------------------------------------------------------ the language model
 

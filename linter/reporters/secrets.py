@@ -106,10 +106,8 @@ def _kubernetes_secret_values(text: str) -> set[str]:
     return out
 
 
-def secret_values(result) -> set[str]:
-    """Every credential value of the run: in the files read, the launches' arguments and environments, and what
-    the secret rules found."""
-    project = result.project
+def project_secrets(project) -> set[str]:
+    """The credential values in a project's files and in its launches' arguments and environments."""
     found: set[str] = set()
     for source in getattr(project, "files", ()):
         found |= values_in_text(getattr(source, "text", "") or "")
@@ -121,6 +119,15 @@ def secret_values(result) -> set[str]:
         for name, var in getattr(d, "env", {}).items():
             if is_secret_name(name) and getattr(var, "value", None):
                 found.add(var.value)
+    return found
+
+
+def secret_values(result) -> set[str]:
+    """Every credential value of the run: in the files read, the launches' arguments and environments, and what
+    the secret rules found."""
+    project = result.project
+    scanned = getattr(project, "secrets_found", None)  # worked out by the processes that read the files (--jobs)
+    found: set[str] = set(scanned) if scanned is not None else project_secrets(project)
     for f in getattr(result, "findings", ()):
         if f.code == "VLL106":  # literal-api-key: its span is the key
             source = project.source(f.span.path) if hasattr(project, "source") else None

@@ -58,7 +58,8 @@ def render(result, *, color: bool = False, quiet: bool = False, verbose: bool = 
             summary += f" {fixable} fixable with --fix."
         lines.append(summary)
     elif not quiet:
-        n = len(project.deployments)
+        n = getattr(project, "launch_count", None)
+        n = len(project.deployments) if n is None else n
         lines.append(f"All checks passed: {n} vLLM launch{'es' if n != 1 else ''} in {len(project.files)} file{'s' if len(project.files) != 1 else ''}.")
     if (verbose or not quiet) and result.notes:
         for note in result.notes:

@@ -17,6 +17,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vllm_lint.sources.realpath import resolved
 from vllm_lint.sources.source_file import is_regular_file
 
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -48,9 +49,12 @@ _HELM = re.compile(r"\{\{-?\s*(?:[^}]*\.(?:Values|Release|Chart|Capabilities|Fil
 _K8S = re.compile(r"^apiVersion\s*:", re.M)
 _K8S_KIND = re.compile(r"^kind\s*:", re.M)
 _LAUNCH = re.compile(r"\bvllm\s+serve\b|vllm\.entrypoints\.(?:openai\.)?api_server\b")
+#: Servers that start vLLM with options they build (loaders/paddlex.py): PaddleX's genai server, vLLM backend.
+_WRAPPED_LAUNCH = re.compile(r"\b(?:paddlex_genai_server|paddleocr\s+genai_server|paddlex\.inference\.genai\.server)\b"
+                             r"(?:[^\n]|\\\n)*?--backend[= ]+[\"']?vllm\b")
 #: Scripts that start the vLLM image (``docker run … vllm/vllm-openai:TAG --model …``), Dockerfiles built on it
 #: or on a vLLM install (issue 14).
-_VLLM_IMAGE_REF = re.compile(r"\bvllm/vllm-openai\b|/vllm-openai:")
+_VLLM_IMAGE_REF = re.compile(r"\bvllm/vllm-openai\b|/vllm-openai:|\brunpod/worker-v1-vllm\b")
 _DOCKERFILE_VLLM = re.compile(r"^[ \t]*FROM[ \t]+(?:--platform=\S+[ \t]+)?\S*vllm|"
                               r"\b(?:pip3?|uv[ \t]+pip)[ \t]+install\b[^\n]*[ \t\"']vllm(?:[=<>\[\"' \t]|$)", re.M | re.I)
 _VLLM_CONFIG_KEY = re.compile(r"^(model|tensor[-_]parallel[-_]size|max[-_]model[-_]len|gpu[-_]memory[-_]utilization|served[-_]model[-_]name|quantization|kv[-_]cache[-_]dtype)\s*:", re.M)
@@ -63,6 +67,7 @@ class Found:
     compose: list[list[Path]] = field(default_factory=list)  # each entry: files merged as one project
     kubernetes: list[Path] = field(default_factory=list)
     kustomizations: list[Path] = field(default_factory=list)  # kustomization.yaml files (loaders/kustomize.py)
+    charts: list[Path] = field(default_factory=list)  # Helm charts' Chart.yaml files (loaders/helm.py)
     formats: list[tuple[Path, str]] = field(default_factory=list)  # (file, format) read by loaders/formats.py
     scripts: list[Path] = field(default_factory=list)
     vllm_configs: list[Path] = field(default_factory=list)
@@ -73,7 +78,7 @@ class Found:
 
     def project_of(self, path: Path) -> str:
         """The project (one machine: GPUs, host ports) that the launches of ``path`` belong to."""
-        real = path.resolve()
+        real = resolved(path)
         return self.projects.get(real, str(real))
 
 
@@ -98,7 +103,7 @@ class Excluder:
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         try:
-            rel = path.resolve().relative_to(self.resolved_root).as_posix()
+            rel = resolved(path).relative_to(self.resolved_root).as_posix()
         except ValueError:
             rel = path.as_posix()
         result = False
@@ -134,6 +139,15 @@ def template_kind(path: Path, head: str) -> str | None:
     if _HELM.search(head) or _in_chart_templates(path):
         return "Helm template"
     return None
+
+
+def _envsubst_manifest(path: Path, head: str) -> bool:
+    """A Kubernetes manifest named as a template (``vllm.yaml.tpl``) that only envsubst fills in (``${VAR}``, or
+    nothing at all): no Go or Jinja action, not under a chart's ``templates/``."""
+    from vllm_lint.loaders.envsubst import has_go_template, is_template_name
+
+    return is_template_name(path) and not has_go_template(head) and bool(_K8S.search(head) and _K8S_KIND.search(head)) \
+        and not _in_chart_templates(path)
 
 
 def _in_chart_templates(path: Path) -> bool:
@@ -187,6 +201,8 @@ def classify(path: Path, head: str) -> str | None:
     name = path.name.lower()
     if path.name in KUSTOMIZATION_NAMES:
         return "kustomize"
+    if path.name in ("Chart.yaml", "Chart.yml"):
+        return "helm-chart"
     if name.endswith(YAML_SUFFIXES):
         if _COMPOSE.search(head) and _looks_like_compose(path, head):
             return "compose"
@@ -203,7 +219,7 @@ def classify(path: Path, head: str) -> str | None:
     if name.endswith(".py") and _other_format(path, head):
         return "format:python"  # LLM(...) / EngineArgs(...) read with ast
     if name.startswith(("dockerfile", "containerfile")) or name.endswith(SCRIPT_SUFFIXES) or head.startswith("#!"):
-        if _LAUNCH.search(head):
+        if _LAUNCH.search(head) or _WRAPPED_LAUNCH.search(head):
             return "script"
         if name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile")):
             return "script" if _DOCKERFILE_VLLM.search(head) else None
@@ -260,14 +276,14 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
                 if pair and (p.parent / pair).is_file():
                     files.append(p.parent / pair)
     explicit = [list(group) for group in (explicit_compose or [])]
-    composed_in_projects = {f.resolve() for group in explicit for f in group}
+    composed_in_projects = {resolved(f) for group in explicit for f in group}
     unique: dict[Path, Path] = {}
     for f in files:
-        unique.setdefault(f.resolve(), f)
+        unique.setdefault(resolved(f), f)
     compose: dict[Path, Path] = {}  # resolved -> as found
     heads: dict[Path, str] = {}
     includes: dict[Path, list[list[Path]]] = {}  # compose file -> the files of each include: entry
-    queue = list(unique.items()) + [(f.resolve(), f) for group in explicit for f in group]
+    queue = list(unique.items()) + [(resolved(f), f) for group in explicit for f in group]
     while queue:
         real, f = queue.pop(0)
         explicitly_compose = real in composed_in_projects
@@ -278,6 +294,9 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
             continue
         head = _head(f)
         template = None if explicitly_compose else template_kind(f, head)
+        if template and _envsubst_manifest(f, head):
+            found.kubernetes.append(f)  # read with its variables unknown (loaders/envsubst.py)
+            continue
         if template:
             found.templates.append((f, template))
             continue
@@ -291,13 +310,15 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
             includes[real] = _included(f, head)
             for entry in includes[real]:  # what compose reads for this project is linted with it
                 for inc in entry:
-                    if inc.resolve() not in unique and is_regular_file(inc) and not excluder.excluded(inc, False):
-                        unique[inc.resolve()] = inc
-                        queue.append((inc.resolve(), inc))
+                    if resolved(inc) not in unique and is_regular_file(inc) and not excluder.excluded(inc, False):
+                        unique[resolved(inc)] = inc
+                        queue.append((resolved(inc), inc))
         elif kind == "kubernetes":
             found.kubernetes.append(f)
         elif kind == "kustomize":
             found.kustomizations.append(f)
+        elif kind == "helm-chart":
+            found.charts.append(f)
         elif kind == "script":
             found.scripts.append(f)
         elif kind == "vllm-config":
@@ -310,14 +331,14 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     taken = set(composed_in_projects)
 
     def add(group: list[Path]) -> None:
-        group = [g for g in group if g.resolve() not in taken]
+        group = [g for g in group if resolved(g) not in taken]
         if group:
             groups.append(group)
-            taken.update(g.resolve() for g in group)
+            taken.update(resolved(g) for g in group)
 
     for real in sorted(includes):  # include: {path: [a.yaml, b.yaml]} merges those files
         for entry in includes[real]:
-            if len(entry) > 1 and all(e.resolve() in compose for e in entry):
+            if len(entry) > 1 and all(resolved(e) in compose for e in entry):
                 add(entry)
     by_dir: dict[Path, list[Path]] = {}
     for real, f in compose.items():
@@ -325,8 +346,8 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     for directory in sorted(by_dir):
         listed = _compose_file_env(directory)
         if listed:  # COMPOSE_FILE in the .env: what `docker compose up` runs in this folder
-            add([p for p in listed if p.resolve() in compose or is_regular_file(p)])
-        group = [g for g in by_dir[directory] if g.resolve() not in taken]
+            add([p for p in listed if resolved(p) in compose or is_regular_file(p)])
+        group = [g for g in by_dir[directory] if resolved(g) not in taken]
         names = {g.name: g for g in group}
         for base, override in OVERRIDE_NAMES.items():
             if base in names and override in names:
@@ -339,14 +360,14 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     key_of: dict[Path, str] = {}
     for group in groups:
         for f in group:
-            key_of.setdefault(f.resolve(), str(group[0].resolve()))
+            key_of.setdefault(resolved(f), str(resolved(group[0])))
     parent: dict[str, str] = {}
     included_by: dict[str, set[str]] = {}
     for real, entries in includes.items():
         for entry in entries:
             for inc in entry:
-                if inc.resolve() in key_of and key_of[inc.resolve()] != key_of.get(real):
-                    included_by.setdefault(key_of[inc.resolve()], set()).add(key_of[real])
+                if resolved(inc) in key_of and key_of[resolved(inc)] != key_of.get(real):
+                    included_by.setdefault(key_of[resolved(inc)], set()).add(key_of[real])
     for inc_key, by in included_by.items():
         if len(by) == 1:  # included by several projects: it runs in each; compared with none of them
             parent[inc_key] = next(iter(by))
@@ -359,7 +380,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
         return key
 
     for real in found.scripts:
-        key_of.setdefault(real.resolve(), str(real.resolve()))
+        key_of.setdefault(resolved(real), str(resolved(real)))
     configured: dict[str, str] = {}
     resolved_root = root.resolve()
     for i, patterns in enumerate(projects or []):
@@ -380,7 +401,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path, explicit_compos
     found.projects = {real: configured.get(top(key), top(key)) for real, key in key_of.items()}
     found.templates.sort()
     found.formats.sort()
-    for lst in (found.kubernetes, found.kustomizations, found.scripts, found.vllm_configs):
+    for lst in (found.kubernetes, found.kustomizations, found.charts, found.scripts, found.vllm_configs):
         lst.sort()
     return found
 

@@ -8,7 +8,9 @@ at its root. Files above the folder walked are read up to the repository's root 
 none above a folder outside any repository. Patterns are matched by ``pathspec`` (git's wildmatch),
 imported only when an ignore file is found.
 
-Files named on the command line are never ignored, as with ``exclude``."""
+Files named on the command line are never ignored, as with ``exclude``; nor is a folder named there: a pattern
+of a file above it that ignores the folder itself (``bench/corpus/`` when ``bench/corpus/1000`` is walked) does not
+hide what is in it, as with ripgrep and ruff, while its other patterns still apply."""
 from __future__ import annotations
 
 import os
@@ -55,6 +57,15 @@ class IgnoreFiles:
             self._specs[folder] = specs
         return specs
 
+    def _top_below(self, folder: Path) -> str | None:
+        """The walked folder relative to ``folder`` (with a trailing slash) when ``folder`` is above it, else None."""
+        if folder == self.top:
+            return None
+        try:
+            return self.top.relative_to(folder).as_posix() + "/"
+        except ValueError:
+            return None
+
     def ignored(self, path: Path, is_dir: bool) -> bool:
         path = Path(os.path.abspath(path))
         folder = path.parent
@@ -62,10 +73,14 @@ class IgnoreFiles:
             specs = self._specs_of(folder)
             if specs:
                 rel = path.relative_to(folder).as_posix() + ("/" if is_dir else "")
+                top_rel = self._top_below(folder)
                 for spec in specs:
-                    decision = spec.check_file(rel).include
-                    if decision is not None:
-                        return decision
+                    result = spec.check_file(rel)
+                    if result.include is None:
+                        continue
+                    if result.include and top_rel is not None and spec.check_file(top_rel).index == result.index:
+                        continue  # the pattern ignores the folder walked itself: named on the command line, it is read
+                    return result.include
             if folder == self.stop or folder.parent == folder:
                 return False
             try:

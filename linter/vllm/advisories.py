@@ -16,7 +16,7 @@ from typing import Any, Callable
 from vllm_lint.knowledge import load as load_knowledge
 from vllm_lint.vllm.options import version_key
 
-__all__ = ["Advisory", "Facts", "ModelFacts", "Verdict", "advisories", "advisory", "affects", "evaluate",
+__all__ = ["Advisory", "Facts", "ModelFacts", "Verdict", "advisories", "advisory", "affecting", "affects", "evaluate",
            "model_facts", "range_words"]
 
 MATCH, NO, UNKNOWN = "match", "no", "unknown"
@@ -45,6 +45,18 @@ def advisories() -> tuple[Advisory, ...]:
 def advisory(ident: str) -> Advisory | None:
     key = ident.strip().upper()
     return next((a for a in advisories() if a.id == key), None)
+
+
+_AFFECTING: dict[tuple[int, str], tuple] = {}
+
+
+def affecting(release: str) -> tuple[Advisory, ...]:
+    """The advisories whose ranges hold ``release``, in the database's order (worked out once per release)."""
+    every = advisories()
+    hit = _AFFECTING.get((id(every), release))
+    if hit is None or hit[0] is not every:
+        hit = _AFFECTING[(id(every), release)] = (every, tuple(adv for adv in every if affects(adv, release)))
+    return hit[1]
 
 
 def affects(adv: Advisory, release: str) -> bool:
@@ -183,23 +195,30 @@ def _combine(verdicts: list[Verdict]) -> Verdict:
     return Verdict(UNKNOWN if any(v.status == UNKNOWN for v in verdicts) else MATCH, missing, where)
 
 
+_NO = Verdict(NO)
+
+
 def evaluate(when: dict, facts: Facts) -> Verdict:
+    """The verdict of a predicate: ``no`` as soon as one part does not hold (whatever the others say), else
+    ``unknown`` when a part needs a fact nobody knows, else ``match``."""
     parts: list[Verdict] = []
     for flag, cond in (when.get("options") or {}).items():
         got = facts.option(flag)
         if not got.known:
             parts.append(Verdict(UNKNOWN, [f"{flag} is set at run time"]))
+        elif holds(cond, got.value, got.present):
+            parts.append(Verdict(MATCH, where=[("option", flag)] if got.present else []))
         else:
-            parts.append(Verdict(MATCH, where=[("option", flag)] if got.present else [])
-                         if holds(cond, got.value, got.present) else Verdict(NO))
+            return _NO
     for name, cond in (when.get("env") or {}).items():
         if name in facts.env_unknown:
             parts.append(Verdict(UNKNOWN, [f"{name} is set at run time"]))
             continue
         present = name in facts.env
         value = facts.env.get(name)
-        parts.append(Verdict(MATCH, where=[("env", name)] if present else []) if holds(cond, value, present)
-                     else Verdict(NO))
+        if not holds(cond, value, present):
+            return _NO
+        parts.append(Verdict(MATCH, where=[("env", name)] if present else []))
     if "model" in when:
         parts.append(_model(when["model"], facts))
     if "gpu" in when:

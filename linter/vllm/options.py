@@ -41,6 +41,16 @@ def options_table() -> dict:
 
 
 @functools.lru_cache(maxsize=None)
+def config_fields_table() -> dict:
+    """The field types of the config classes JSON options are validated into, per covered release
+    (``knowledge/vllm/config_fields.json``, read from the real classes by
+    ``knowledge/tools/dump_vllm_config_fields.py``)."""
+    from vllm_lint.knowledge import load
+
+    return load("vllm/config_fields.json")
+
+
+@functools.lru_cache(maxsize=None)
 def version_key(s: str) -> Version:
     return Version(s)
 

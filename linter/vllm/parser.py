@@ -69,7 +69,7 @@ class Parser(argparse.ArgumentParser):
     def _get_value(self, action, arg_string):
         conv = getattr(action, "_vl_conv", None)
         try:
-            return convert(conv, arg_string)
+            return convert(conv, arg_string, getattr(action, "_vl_fields", None))
         except ConversionTypeError as e:
             raise argparse.ArgumentError(action, str(e)) from None
         except ConversionValueError:
@@ -110,6 +110,7 @@ class _LoRA(argparse.Action):
     also JSON objects ``{"name": ..., "path": ..., "base_model_name": ...}``."""
 
     json_ok = False
+    where = ""  # the module defining LoRAModulePath: Python's TypeError names it
 
     def __call__(self, parser, namespace, values, option_string=None):
         out = []
@@ -129,7 +130,7 @@ class _LoRA(argparse.Action):
                 parser.error(f"Invalid JSON format for --lora-modules: {item}")
             problem = None
             if not isinstance(d, dict):
-                problem = f"LoRAModulePath() argument after ** must be a mapping, not {type(d).__name__}"
+                problem = f"{self.where}LoRAModulePath() argument after ** must be a mapping, not {type(d).__name__}"
             else:
                 extra = [k for k in d if k not in ("name", "path", "base_model_name")]
                 missing = [k for k in ("name", "path") if k not in d]
@@ -148,6 +149,27 @@ class _LoRA(argparse.Action):
 
 class _LoRA2(_LoRA):
     json_ok = True
+
+
+def config_class(conv: dict | None) -> str | None:
+    """The config class a type descriptor validates into (``cls``, or its inner type's)."""
+    while conv:
+        if conv.get("cls"):
+            return conv["cls"]
+        conv = conv.get("inner")
+    return None
+
+
+#: Where each release defines ``LoRAModulePath`` (``class LoRAModulePath`` in the release's wheel): from 0.6.0
+#: vllm/entrypoints/openai/serving_engine.py, from 0.7.0 serving_models.py, from 0.15.0 models/protocol.py.
+_LORA_MODULE = (("0.6.0", "vllm.entrypoints.openai.serving_engine."), ("0.7.0", "vllm.entrypoints.openai.serving_models."),
+                ("0.15.0", "vllm.entrypoints.openai.models.protocol."))
+
+
+def _lora_module(version: str) -> str:
+    from vllm_lint.vllm.options import version_key
+
+    return next((m for since, m in reversed(_LORA_MODULE) if version_key(version) >= version_key(since)), "")
 
 
 def build_parser(rel: "Release") -> Parser:
@@ -188,6 +210,9 @@ def build_parser(rel: "Release") -> Parser:
                 kw["choices"] = list(o.choices)
         act = p.add_argument(*o.flags, **kw)
         act._vl_conv = o.conv
+        act._vl_fields = rel.config_fields(config_class(o.conv))
+        if isinstance(act, _LoRA):
+            act.where = _lora_module(rel.version)
         if o.hidden:  # registered, but messages name only the visible strings
             act.option_strings = [f for f in o.flags if f not in o.hidden]
     return p

@@ -29,6 +29,7 @@ from vllm_lint.knowledge import load as load_knowledge
 from vllm_lint.vllm.options import (
     Option,
     cli_index,
+    config_fields_table,
     known_versions,
     make_option,
     newest_version,
@@ -40,6 +41,7 @@ from vllm_lint.vllm.parser import (
     Parser,
     ParseResult,
     build_parser,
+    config_class,
     preprocess,
 )
 
@@ -395,6 +397,34 @@ class Release:
         return self._by_string.get(tok.split("=", 1)[0])
 
     # -- values
+    def config_fields(self, cls: str | None) -> dict | None:
+        """The field types of config class ``cls`` in this release (None: not known, fields not judged)."""
+        if not cls:
+            return None
+        return config_fields_table()["releases"].get(self.version, {}).get(cls)
+
+    def proves_json(self, flag: str, text: str) -> bool:
+        """Whether writing the JSON ``text`` for ``flag`` is proven valid: the release's parser accepts it and, for
+        a config class whose field types are known, every key is a field of a type that is checked (a field
+        behind a validator of vLLM's own, typed ``any``, can reject what the types allow) and the class has no
+        check across its fields (``cross_checked``)."""
+        if self.check_value(flag, text) is not None:
+            return False
+        option = self.option(flag)
+        cls = config_class(option.conv) if option is not None else None
+        fields = self.config_fields(cls)
+        if fields is None:
+            return True
+        if cls in config_fields_table().get("cross_checked", {}).get(self.version, ()):
+            return False  # vLLM checks the fields against each other after the types: not provable here
+        import json
+
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(data, dict) and all(fields.get(k, "any") != "any" for k in data)
+
     def parser(self) -> Parser:
         if self._parser is None:
             self._parser = build_parser(self)

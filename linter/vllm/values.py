@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 
 
@@ -93,8 +94,9 @@ def _json_object_check(data, conv: dict, what: str):
     return data
 
 
-def convert(conv: dict | None, val: str):
-    """Apply the release's type function (described by ``conv``) to ``val``."""
+def convert(conv: dict | None, val: str, fields: dict | None = None):
+    """Apply the release's type function (described by ``conv``) to ``val``; ``fields``: the field types of the
+    config class it validates into (``knowledge/vllm/config_fields.json``), when the release has them."""
     if conv is None:
         return val
     k = conv.get("k")
@@ -151,9 +153,9 @@ def convert(conv: dict | None, val: str):
         if conv.get("kvs") and inner.get("k") == "json" and not re.match(r"^{.*}$", val):
             return _kvs_v2(val)
         if k == "optional" and not conv.get("parse", True):
-            return convert(inner, val)
+            return convert(inner, val, fields)
         try:
-            return convert(inner, val)
+            return convert(inner, val, fields)
         except ConversionValueError:
             raise ConversionTypeError(f"Value {val} cannot be converted to {_inner_repr(inner)}.") from None
     if k == "dict_or_str":
@@ -170,8 +172,11 @@ def convert(conv: dict | None, val: str):
             if k == "dataclass":
                 raise ConversionTypeError(f"1 validation error for {what}\n  Invalid JSON: {val!r}") from None
             raise ConversionValueError(val) from None
+        if k == "dataclass" and not isinstance(data, dict):  # pydantic's words for a config given no object
+            raise ConversionTypeError(f"1 validation error for {what}\n  Input should be an object [type=dataclass_type, "
+                                      f"input_value={_short_repr(data)}, input_type={type(data).__name__}]")
         try:
-            _int_fields(data, conv, what)
+            _check_fields(data, conv, what, fields)
             return _json_object_check(data, conv, what)
         except ConversionTypeError:
             if k == "dataclass":
@@ -185,6 +190,7 @@ def convert(conv: dict | None, val: str):
         except ValueError:
             raise ConversionValueError(val) from None
         try:
+            _check_fields(data, conv, conv.get("cls") or "config", fields)
             return _json_object_check(data, conv, conv.get("cls") or "config")
         except ConversionTypeError:
             raise ConversionValueError(val) from None
@@ -198,6 +204,7 @@ def convert(conv: dict | None, val: str):
         except SyntaxError as e:  # not caught by argparse: vllm serve crashes
             raise ConversionCrash(f"SyntaxError: {e.msg}") from None
         try:
+            _check_fields(data, conv, conv.get("cls") or "config", fields)
             return _json_object_check(data, conv, conv.get("cls") or "config")
         except ConversionTypeError:
             raise ConversionValueError(val) from None
@@ -222,6 +229,119 @@ def _int_fields(data, conv: dict, what: str) -> None:
             raise ConversionTypeError(f"1 validation error for {what}\n{key}\n  Input should be a valid integer"
                                       f"{', unable to parse string as an integer' if isinstance(v, str) else ''} "
                                       f"[type={kind}]")
+
+
+def _check_fields(data, conv: dict, what: str, fields: dict | None) -> None:
+    """pydantic's (lax) validation of the config's fields: with the release's field types when known, else the
+    integer fields of ``_INT_FIELDS``."""
+    if fields is None:
+        _int_fields(data, conv, what)
+        return
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        typ = fields.get(key) if isinstance(key, str) else None
+        if typ is None:
+            continue  # unknown keys: the class's own rules (_json_object_check)
+        said = field_error(typ, value)
+        if said is not None:
+            raise ConversionTypeError(f"1 validation error for {what}\n{key}\n  {said} "
+                                      f"[type={_error_type(typ, value)}, input_value={_short_repr(value)}, "
+                                      f"input_type={type(value).__name__}]")
+
+
+_BOOL_WORDS = {"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"}
+
+
+def _accepts(typ, v) -> bool:
+    """Whether pydantic's lax mode accepts the JSON value ``v`` for a field of type ``typ`` (the type language of
+    ``knowledge/tools/dump_vllm_config_fields.py``). Anything not certainly rejected is accepted."""
+    if isinstance(typ, list):
+        head, rest = typ[0], typ[1:]
+        if head == "or":
+            return any(_accepts(t, v) for t in rest)
+        if head == "lit":
+            return any(v == x and type(v) is type(x) for x in rest) or                 isinstance(v, str) and any(isinstance(x, int) and str(x) == v.strip() for x in rest)
+        return True
+    if typ == "any":
+        return True
+    if typ == "none":
+        return v is None
+    if typ == "str":
+        return isinstance(v, str)
+    if typ == "dict":
+        return isinstance(v, dict)
+    if typ == "list":
+        return isinstance(v, list)
+    if typ == "bool":
+        if isinstance(v, bool):
+            return True
+        if isinstance(v, (int, float)):
+            return v in (0, 1)
+        return isinstance(v, str) and v.strip().lower() in _BOOL_WORDS
+    if typ == "int":
+        if isinstance(v, (bool, int)):
+            return True
+        if isinstance(v, float):
+            return math.isfinite(v) and v == int(v)
+        return isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d[\d_]*\s*", v) is not None
+    if typ == "float":
+        if isinstance(v, (bool, int, float)):
+            return True
+        if isinstance(v, str):
+            try:
+                float(v)
+                return True
+            except ValueError:
+                return False
+        return False
+    return True
+
+
+_WANTS = {"int": "a valid integer", "float": "a valid number", "bool": "a valid boolean", "str": "a valid string",
+          "dict": "an object", "list": "a valid array", "none": "None"}
+
+
+def field_error(typ, v) -> str | None:
+    """pydantic's complaint about ``v`` for a field of type ``typ`` (None when accepted)."""
+    if _accepts(typ, v):
+        return None
+    inner = typ
+    if isinstance(typ, list) and typ[0] == "or":
+        others = [t for t in typ[1:] if t != "none"]
+        inner = others[0] if len(others) == 1 else None
+    if isinstance(inner, list) and inner[0] == "lit":
+        vals = [repr(x) for x in inner[1:]]
+        return "Input should be " + (", ".join(vals[:-1]) + " or " + vals[-1] if len(vals) > 1 else vals[0])
+    if isinstance(inner, str) and inner in _WANTS:
+        text = "Input should be " + _WANTS[inner]
+        if isinstance(v, str) and inner in ("int", "float"):
+            text += ", unable to parse string as " + ("an integer" if inner == "int" else "a number")
+        elif isinstance(v, float) and inner == "int":
+            text += ", got a number with a fractional part"
+        elif isinstance(v, (str, int, float)) and inner == "bool":
+            text += ", unable to interpret input"
+        return text
+    return "Input should match the field's type"
+
+
+def _error_type(typ, v) -> str:
+    inner = typ
+    if isinstance(typ, list) and typ[0] == "or":
+        others = [t for t in typ[1:] if t != "none"]
+        inner = others[0] if len(others) == 1 else "union"
+    if isinstance(inner, list):
+        return "literal_error"
+    parsing = isinstance(v, str) or (inner == "bool" and isinstance(v, (int, float)))
+    return {"int": "int_parsing" if isinstance(v, str) else "int_from_float" if isinstance(v, float) else "int_type",
+            "float": "float_parsing" if isinstance(v, str) else "float_type",
+            "bool": "bool_parsing" if parsing else "bool_type",
+            "str": "string_type", "dict": "dict_type", "list": "list_type", "none": "none_required"}.get(inner, "union")
+
+
+def _short_repr(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 50 else text[:25] + "..." + text[-22:]
 
 
 def _inner_repr(inner: dict) -> str:
