@@ -3,6 +3,7 @@ resolved once, before they run."""
 from __future__ import annotations
 
 import collections
+import copy
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -199,16 +200,18 @@ def find_files(paths: list[Path], settings: Settings, compose_files: list[list[P
 
 
 def load_project(paths: list[Path], settings: Settings, compose_files: list[list[Path]] | None = None,
-                 cwd: Path | None = None, resolve_models: bool = True, shard: tuple[int, int] | None = None) -> Project:
+                 cwd: Path | None = None, resolve_models: bool = True, shard: tuple[int, int] | None = None,
+                 found=None) -> Project:
     """Read every launch under ``paths``. ``shard=(i, n)``: only the files of shard ``i`` of ``n``
-    (:mod:`vllm_lint.parallel`), without what needs all of them (the paths with no launch, the changed lines)."""
+    (:mod:`vllm_lint.parallel`), without what needs all of them (the paths with no launch, the changed lines);
+    ``found``: what discovery found under ``paths`` already (not changed here)."""
     ctx = LoadContext(cwd=cwd or Path.cwd(), default_version=settings.vllm_version, release_for=_release_loader(),
                       env_files=[settings.root / p for p in settings.env_file] if settings.env_file else None,
                       vllm_images=list(getattr(settings, "vllm_images", None) or []))
     from vllm_lint.sources.realpath import forget
 
     forget()  # real paths are asked again in each run (links may have changed since the last)
-    found = find_files(paths, settings, compose_files)
+    found = copy.copy(found) if found is not None else find_files(paths, settings, compose_files)
     if shard is not None:
         from vllm_lint.parallel import keep_shard
 
@@ -798,14 +801,14 @@ def _apply_suppressions(project: Project, findings: list[Finding], active: set[s
 
 
 def run(paths: list[Path], settings: Settings, select=None, ignore=None, compose_files=None, jobs: int = 1) -> Result:
-    """Lint ``paths``. ``jobs`` above 1: a large tree is read and checked by that many processes
-    (:mod:`vllm_lint.parallel`); the findings are the same as with one."""
+    """Lint ``paths``. A large tree is read and checked in chunks, by ``jobs`` processes
+    (:mod:`vllm_lint.parallel`); the findings are the same as at once."""
     rules = select_rules(settings, select, ignore)
-    if jobs > 1:
-        from vllm_lint.parallel import run_sharded
+    found = find_files(paths, settings, compose_files)
+    from vllm_lint.parallel import run_sharded
 
-        result = run_sharded(paths, settings, select, ignore, compose_files, jobs, rules)
-        if result is not None:
-            return result
-    project = load_project(paths, settings, compose_files)
+    result = run_sharded(paths, settings, select, ignore, compose_files, jobs, rules, found)
+    if result is not None:  # a large tree, in chunks (and processes)
+        return result
+    project = load_project(paths, settings, compose_files, found=found)
     return check(project, rules)

@@ -1,13 +1,15 @@
 """Large trees linted by several processes (``--jobs``), with the findings one process would report.
 
 In: the paths, the settings and the number of processes. Out: one :class:`~vllm_lint.engine.Result`, or None
-when the tree is better linted in one process (fewer than :data:`MIN_UNITS` units, or files whose launches
-depend on files of other units: Kustomize overlays and vLLM ``--config`` files).
+when the tree is better linted at once (fewer than :data:`MIN_UNITS` units, or files whose launches depend on
+files of other units: Kustomize overlays, Helm charts and vLLM ``--config`` files). A large tree is cut into
+chunks of about :data:`CHUNK_UNITS` units (at least one per process), so that its memory is that of a chunk, not
+of the tree; with ``--jobs 1`` the chunks are read one after the other in this process.
 
 A *unit* is what one loader reads as a whole: a compose project (its override files and everything it
 includes, with the configuration's ``projects:`` joined), a script, a Kubernetes manifest, one file of another
 format. Units are spread over the shards by a hash of their key, so a unit's launches, and the launches they are
-compared with (ports and GPUs of one machine), are always read by one process. Each shard runs discovery, loads
+compared with (ports and GPUs of one machine), are always read by one process. Discovery runs once, here; each shard loads
 its units and runs the rules; the parent merges what they found (files read by several shards, a shared
 ``.env``, once) and then does what needs the whole run: suppressions, which paths hold no launch, the
 ``--diff-base`` lines, order and caps. The launches stay in the workers (the reports get their count and their credential values, for masking);
@@ -17,6 +19,7 @@ again in one process, which reports the failure as a one-process run does.
 """
 from __future__ import annotations
 
+import copy
 import os
 import zlib
 from pathlib import Path
@@ -25,6 +28,9 @@ from vllm_lint.sources.realpath import resolved
 
 #: Below this many units one process is faster than starting more.
 MIN_UNITS = 200
+#: At most about this many units are read and checked at once (by one process, or one task of a worker): what
+#: a chunk loads is freed before the next, so memory stays that of a chunk, however large the tree.
+CHUNK_UNITS = 250
 
 
 def default_jobs() -> int:
@@ -81,7 +87,8 @@ def tag_unit_order(deployments, found, ctx) -> None:
 def keep_shard(found, i: int, n: int) -> None:
     """Keep in ``found`` only the units of shard ``i`` of ``n``; shard 0 also keeps what is said once per run
     (unreadable paths, templates set aside, files named but not linted)."""
-    found.unit_order = unit_order(found)
+    if getattr(found, "unit_order", None) is None:
+        found.unit_order = unit_order(found)
     found.compose = [g for g in found.compose if _shard_of(found.project_of(g[0]), n) == i]
     found.scripts = [p for p in found.scripts if _shard_of(found.project_of(p), n) == i]
     found.kubernetes = [p for p in found.kubernetes if _shard_of(_file_key(p), n) == i]
@@ -90,12 +97,16 @@ def keep_shard(found, i: int, n: int) -> None:
         found.problems, found.templates, found.notes = [], [], []
 
 
-def _shard(args):
+#: What discovery found, for the forked workers (inherited, not copied to each task).
+_FOUND = None
+
+
+def _shard(args, found=None):
     """One worker: load and check shard ``i`` of ``n``; returns what :func:`run_sharded` merges."""
     paths, settings, compose_files, select, ignore, i, n = args
     from vllm_lint.engine import Project, collect, load_project, select_rules
 
-    project = load_project(paths, settings, compose_files, shard=(i, n))
+    project = load_project(paths, settings, compose_files, shard=(i, n), found=found if found is not None else _FOUND)
     rules = select_rules(settings, select, ignore)
     checked = collect(project, rules)
     index = {id(d): k for k, d in enumerate(project.deployments)}
@@ -118,27 +129,39 @@ def _shard(args):
     return slim, checked.findings, checked.errors, checked.skipped, launch_of, order
 
 
-def run_sharded(paths, settings, select, ignore, compose_files, jobs: int, rules):
+def run_sharded(paths, settings, select, ignore, compose_files, jobs: int, rules, found=None):
     import collections
 
     from vllm_lint.engine import Checked, Project, assumed_release_notes, find_files, finish, unavailable_note
 
-    found = find_files(paths, settings, compose_files)
+    global _FOUND
+    if found is None:
+        found = find_files(paths, settings, compose_files)
     keys = units(found)
     if len(keys) < MIN_UNITS or not splittable(found):
         return None
-    n = max(1, min(jobs, len(set(keys))))
-    if n == 1:
+    distinct = len(set(keys))
+    n = min(distinct, max(jobs, -(-distinct // CHUNK_UNITS)))
+    if n <= 1:
         return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    found = copy.copy(found)  # the caller's stays as discovery made it
+    found.unit_order = unit_order(found)
+    tasks = [(paths, settings, compose_files, select, ignore, i, n) for i in range(n)]
+    if jobs == 1:  # one process, one chunk after the other: each chunk's launches are freed before the next
+        parts = [_shard(task, found) for task in tasks]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    try:
-        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context(method)) as pool:
-            parts = list(pool.map(_shard, [(paths, settings, compose_files, select, ignore, i, n) for i in range(n)]))
-    except Exception:  # noqa: BLE001 - a worker that died (killed, out of memory) or failed: one process does it all
-        return None  # and reports what went wrong the way a one-process run does
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        _FOUND = found if method == "fork" else None
+        try:
+            with ProcessPoolExecutor(min(jobs, n), mp_context=multiprocessing.get_context(method)) as pool:
+                parts = list(pool.map(_shard, tasks) if method == "fork" else pool.map(_shard, tasks, [found] * n))
+        except Exception:  # noqa: BLE001 - a worker that died (killed, out of memory) or failed: one process does it
+            return None  # all, and reports what went wrong the way a one-process run does
+        finally:
+            _FOUND = None
 
     files, seen = [], set()
     errors, launch_of = [], {}

@@ -226,3 +226,26 @@ def test_a_worker_that_dies_does_not_hang_the_run(tmp_path, monkeypatch):
     settings.offline = True
     result = run([tmp_path], settings, jobs=2)
     assert result.findings and not result.internal_errors
+
+
+def test_one_process_reads_a_large_tree_in_chunks_with_the_same_findings(tmp_path, monkeypatch):
+    """--jobs 1 on a large tree: chunk after chunk in this process (memory of a chunk), findings unchanged."""
+    from vllm_lint import parallel
+
+    _tree(tmp_path, 40)
+
+    def settings():
+        s = config.load(tmp_path / ".vllm-lint.yaml")
+        s.offline = True
+        return s
+
+    whole = run([tmp_path], settings(), jobs=1)
+    monkeypatch.setattr(parallel, "MIN_UNITS", 5)
+    monkeypatch.setattr(parallel, "CHUNK_UNITS", 7)
+    calls = []
+    real = parallel._shard
+    monkeypatch.setattr(parallel, "_shard", lambda task, found=None: calls.append(task[-2:]) or real(task, found))
+    chunked = run([tmp_path], settings(), jobs=1)
+    assert len(calls) >= 6  # 48 units, 7 a chunk
+    assert [_key(f) for f in chunked.findings] == [_key(f) for f in whole.findings]
+    assert chunked.notes == whole.notes
