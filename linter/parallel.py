@@ -155,6 +155,8 @@ def run_sharded(paths, settings, select, ignore, compose_files, jobs: int, rules
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         _FOUND = found if method == "fork" else None
+        if method == "fork":  # what every worker imports, imported once before they are forked
+            _preload(found)
         try:
             with ProcessPoolExecutor(min(jobs, n), mp_context=multiprocessing.get_context(method)) as pool:
                 parts = list(pool.map(_shard, tasks) if method == "fork" else pool.map(_shard, tasks, [found] * n))
@@ -215,6 +217,18 @@ def run_sharded(paths, settings, select, ignore, compose_files, jobs: int, rules
     for f in findings:  # a finding on a file several shards read (a shared .env line) counts once, as the first
         unique.setdefault((f.code, f.span.path, f.span.line, f.span.column, f.message), f)
     return finish(merged, Checked(list(unique.values()), errors, skipped, launch_of), rules)
+
+
+def _preload(found) -> None:
+    import importlib
+
+    names = ["vllm_lint.memory.feasibility", "vllm_lint.models.resolve", "vllm_lint.reporters.secrets"]
+    names += ["vllm_lint.loaders.compose"] if found.compose else []
+    names += ["vllm_lint.loaders.kubernetes"] if found.kubernetes else []
+    names += ["vllm_lint.loaders.script"] if found.scripts else []
+    names += ["vllm_lint.loaders.formats"] if found.formats else []
+    for name in names:
+        importlib.import_module(name)
 
 
 def _launchless(per_shard: list[list]) -> list:

@@ -19,7 +19,9 @@ which that release already marks deprecated in favour of ``--reasoning-parser`` 
 Use the replacement, or drop the option where it no longer has an effect. ``--fix`` renames the option
 only when the release's parser accepts the replacement with the value written (``--enable-reasoning``
 alone is not rewritten to a bare ``--reasoning-parser``, which needs a value); a dotted key and a
-``--no-`` prefix are kept.
+``--no-`` prefix are kept. ``--fix --unsafe-fixes`` removes a deprecated flag that takes no value together
+with a ``true``/``false`` written after it (``--use-v2-block-manager true``: the parser reads the word as a
+stray positional); with another stray word after it, no removal is offered.
 """
 from vllm_lint.finding import Fix
 from vllm_lint.fixes.edits import remove_arg, rename_option
@@ -56,7 +58,7 @@ def check(deployment, ctx):
             fix = Fix(f"use {option.replacement}", edits) if edits else None
         elif option.replacement is None and option.type == "bool-flag" and arg.origin != "config":
             source = ctx.source(arg.flag_span.path)
-            edits = remove_arg(arg, source) if source is not None else None
+            edits = remove_arg(arg, source, deployment) if source is not None else None
             fix = Fix(f"remove {arg.flag}", edits, safe=False) if edits else None
         hint = f"use {option.replacement}" if option.replacement else "remove it"
         yield ctx.finding(arg.flag_span, f"{arg.flag} is deprecated in {basis.text}: {option.deprecated}",

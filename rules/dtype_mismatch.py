@@ -8,7 +8,9 @@ Compares ``--dtype`` with the checkpoint:
   ``gptq_marlin`` and ``fp8`` also take ``bfloat16`` (``vllm/model_executor/layers/quantization``, 0.11.0);
 - ``half``/``float16`` on a model trained in bfloat16 (its ``torch_dtype``): vLLM casts with only a
   log line, "Casting torch.bfloat16 to torch.float16", and activations outside float16's range
-  overflow to inf/NaN.
+  overflow to inf/NaN. Not reported when every GPU of the launch lacks bfloat16 (compute capability below 8.0:
+  T4, V100): there ``half`` is what vLLM's own bfloat16 error tells the user to write ("You can use float16
+  instead"), and the only other choices are float32 (twice the memory) or another GPU.
 
 ## Why is this bad?
 The first stops vLLM: "torch.bfloat16 is not supported for quantization method awq. Supported
@@ -51,7 +53,17 @@ def check(deployment, ctx):
                           severity="error", hint=f"--dtype half, or --quantization {quant}_marlin which takes bfloat16")
         return
     trained = meta.torch_dtype
-    if dtype in _HALF and trained == "bfloat16":
+    if dtype in _HALF and trained == "bfloat16" and not _no_bfloat16(deployment, ctx):
         yield ctx.finding(arg.value_or_flag_span, f"--dtype {dtype} on {meta.model_id}, trained in bfloat16: vLLM casts "
                           "it to float16, whose narrower range can overflow to inf/NaN on some prompts",
                           hint="remove --dtype (auto keeps bfloat16)")
+
+
+def _no_bfloat16(deployment, ctx) -> bool:
+    """Every GPU of the launch is known and has no bfloat16 (compute capability below 8.0: T4, V100): there
+    float16 is vLLM's own way out ("You can use float16 instead"), not a mistake."""
+    from vllm_lint.vllm.startup_checks import data
+
+    gpus, _ = ctx.project.gpus_of(deployment)
+    floor = data()["bfloat16"]["min_capability"]
+    return bool(gpus) and all(g.compute_capability is not None and g.compute_capability * 10 < floor for _, g in gpus)

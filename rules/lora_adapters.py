@@ -10,11 +10,23 @@ is not fetched). Against the pinned release's checks (``knowledge/vllm/startup_c
 - DoRA adapters (``use_dora``): "vLLM does not yet support DoRA."; ``modules_to_save``: "vLLM only supports
   modules_to_save being None." (``PEFTHelper._validate_features``; from 0.33.0 only ``classifier`` / ``score``
   are accepted, for classification models);
-- ``--max-cpu-loras`` below ``--max-loras``: "max_cpu_loras (1) must be >= max_loras (2)" (``LoRAConfig``).
+- ``--max-cpu-loras`` below ``--max-loras``: "max_cpu_loras (1) must be >= max_loras (2)" (``LoRAConfig``);
+- a module the architecture does not take LoRA on: "While loading /adapters/sql, expected target modules in
+  [...] but received ['lm_head']." (``LoRAModel.from_local_checkpoint``, ``vllm/lora/models.py:236`` in 0.11.0).
+  vLLM compares the tensor names of ``adapter_model.safetensors`` (the linter reads its header; for a ``.bin``
+  adapter, or none visible, the config's ``target_modules`` list, which is what vLLM compares up to 0.11.x) with
+  the model's LoRA modules: its ``LinearBase`` layers' names, its ``embedding_modules`` and what its
+  ``packed_modules_mapping`` packs (``get_supported_lora_modules``, ``vllm/lora/utils.py:185`` in 0.11.0). Those are
+  read per architecture and release from vLLM's model files by ``knowledge/tools/build_vllm_lora_modules.py`` into
+  ``knowledge/vllm/lora_modules.yaml`` (a superset of what one configuration builds, so it can miss a module,
+  never invent one): e.g. Qwen3 takes no LoRA on ``lm_head`` / ``embed_tokens`` before 0.16.0. Expert tensors
+  (``.experts.``), the ``target_modules`` of a mixture-of-experts model (a name may be an expert weight), a
+  ``target_modules`` regex or ``all-linear``, architectures and releases not in the table are not judged.
 
-Target modules are not checked: which modules an architecture supports is in each model's code. More adapters
-than ``--max-cpu-loras`` is not reported either: the CPU cache evicts the least recently used one
-(``LRUCacheWorkerLoRAManager``, ``vllm/lora/worker_manager.py:255`` in 0.11.0).
+More adapters than ``--max-cpu-loras`` (or ``--max-loras`` when it is unset) is not reported: vLLM preloads each
+one and, once the CPU cache is full, evicts the least recently used without an error; an evicted adapter is read
+from disk again on its next request (``LRUCacheWorkerLoRAManager.add_adapter``, ``vllm/lora/worker_manager.py:258``
+in 0.11.0, ``:313`` in 0.33.0).
 
 ## Why is this bad?
 From 0.7.0 vLLM loads every ``--lora-modules`` adapter at start-up and stops when one is refused
@@ -24,18 +36,22 @@ From 0.7.0 vLLM loads every ``--lora-modules`` adapter at start-up and stops whe
 ```yaml
     command: ["--model", "Qwen/Qwen3-8B", "--enable-lora", "--lora-modules", "sql=/adapters/sql"]
     volumes: ["./adapters:/adapters"]   # ./adapters/sql/adapter_config.json says "r": 64
+    # or, on vllm/vllm-openai:v0.11.0, "target_modules": ["q_proj", "v_proj", "lm_head"]: Qwen3 takes no LoRA on lm_head
 ```
 
 ## Fix
 ``--max-lora-rank`` of at least the adapter's rank, among the values the release accepts (the fix writes the
-smallest; more rank reserves more memory for every adapter slot); merge a DoRA adapter into the weights.
+smallest; more rank reserves more memory for every adapter slot); merge a DoRA adapter into the weights; retrain
+an adapter without the modules the architecture does not take (or use a release that takes them).
 """
 import json
+import struct
 from pathlib import Path
 
 from vllm_lint.finding import Fix
 from vllm_lint.fixes.edits import replace_value
 from vllm_lint.fixes.insert import add_args
+from vllm_lint.knowledge import load as load_knowledge
 from vllm_lint.vllm.startup_checks import data, fact, source_in
 
 CODE = "VLL314"
@@ -45,6 +61,8 @@ SEVERITY = "error"
 NEEDS = ("release",)
 
 _MAX_CONFIG_BYTES = 1 << 20
+_MAX_HEADER_BYTES = 16 << 20
+_LORA_PARTS = (".lora_A.", ".lora_B.", ".lora_embedding_A", ".lora_embedding_B", ".lora_magnitude_vector")
 
 
 def check(deployment, ctx):
@@ -70,9 +88,13 @@ def check(deployment, ctx):
         if any(v.value is None for v in arg.variables):
             continue
         for name, path in _modules(arg):
-            config = _adapter_config(deployment, path)
+            folder = _adapter_dir(deployment, path)
+            config = _adapter_config(folder)
             if config is None:
                 continue
+            modules = _unsupported_modules(ctx, folder, config, version)
+            if modules:
+                yield _modules_finding(ctx, arg, name, path, modules, version, when)
             found = _features(config, version)
             problems = [message for message, _ in found]
             where = found[0][1] if found else facts["rank"]["source"]
@@ -120,16 +142,20 @@ def _modules(arg) -> list[tuple[str, str]]:
     return out
 
 
-def _adapter_config(deployment, path: str) -> dict | None:
-    """adapter_config.json of the adapter at ``path`` (in the container, or on the host for a script), if readable."""
+def _adapter_dir(deployment, path: str) -> Path | None:
+    """The folder of the adapter at ``path`` (in the container, or on the host for a script) on this host."""
     if not path.startswith("/"):
         return None  # a Hub id or a path relative to the server's working directory
     if deployment.kind in ("compose", "kubernetes", "docker-run"):
         host = deployment.host_path(path)
-        if not isinstance(host, Path):
-            return None
-    else:
-        host = Path(path)
+        return host if isinstance(host, Path) else None
+    return Path(path)
+
+
+def _adapter_config(host: Path | None) -> dict | None:
+    """adapter_config.json of the adapter folder ``host``, if readable."""
+    if host is None:
+        return None
     from vllm_lint.sources.source_file import UnreadableFile, read_text
 
     candidate = host / "adapter_config.json"
@@ -161,3 +187,69 @@ def _fitting_rank(rank: int, version: str) -> int | None:
     ranks = fact(data()["lora"]["max_ranks"], version)
     fitting = [r for r in (ranks or {}).get("ranks", ()) if r >= rank]
     return fitting[0] if fitting else None
+
+
+def _unsupported_modules(ctx, folder: Path, config: dict, version: str):
+    """(the adapter's modules the architecture takes no LoRA on, where they were read, the expected set, the table's
+    entry and architecture), or None when not judged."""
+    meta = ctx.model
+    if meta is None:
+        return None
+    table = load_knowledge("vllm/lora_modules.yaml")["architectures"]
+    arch = next((a for a in meta.architectures if a in table), None)
+    entry = fact(table[arch], version) if arch else None
+    if entry is None:
+        return None
+    expected = set(entry["modules"])
+    names, whence = _tensor_modules(folder / "adapter_model.safetensors"), "adapter_model.safetensors"
+    if names is None:
+        if entry.get("moe"):
+            return None  # a target name may be an expert weight, which vLLM names otherwise: not judged
+        targets = config.get("target_modules")
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            return None  # a regex, "all-linear" or nothing: not judged
+        names, whence = targets, "adapter_config.json target_modules"
+    saved = config.get("modules_to_save") if isinstance(config.get("modules_to_save"), list) else []
+    unexpected = sorted({n for n in names if n.rsplit(".", 1)[-1] not in expected and n.rsplit(".", 1)[-1] not in saved})
+    return (unexpected, whence, sorted(expected), entry, arch) if unexpected else None
+
+
+def _tensor_modules(path: Path) -> list[str] | None:
+    """The module names of a safetensors adapter's LoRA tensors (from its header), None when it is not readable."""
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as f:
+            size = struct.unpack("<Q", f.read(8))[0]
+            if size <= 0 or size > _MAX_HEADER_BYTES:
+                return None
+            header = json.loads(f.read(size).decode("utf-8"))
+    except (OSError, struct.error, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(header, dict):
+        return None
+    out = []
+    for key in header:
+        if key == "__metadata__" or "base_layer" in key:
+            continue
+        cut = min((key.find(p) for p in _LORA_PARTS if p in key), default=-1)
+        if cut <= 0:
+            continue  # not a LoRA tensor vLLM names by module (a saved module, a bias): not judged
+        module = key[:cut].removeprefix("base_model.model.")
+        if ".experts." not in f"{module}.":
+            out.append(module)
+    return out
+
+
+def _modules_finding(ctx, arg, name, path, found, version, when):
+    unexpected, whence, expected, entry, arch = found
+    facts = data()["lora"]["target_modules"]
+    parts = [u.rsplit(".", 1)[-1] for u in unexpected]
+    shown = unexpected if len(unexpected) <= 4 else [*unexpected[:4], f"... ({len(unexpected)} in all)"]
+    message = facts["message"].format(lora_dir=path, expected="[...]", unexpected=shown)  # vLLM lists its set unordered
+    return ctx.finding(arg.value_or_flag_span, f"LoRA adapter {name} ({path}): vLLM {version} {when} with "
+                       f"\"{message}\" ({source_in(facts['source'], version)}): the adapter's {whence} names "
+                       f"{', '.join(sorted(set(parts)))}, which {arch} takes no LoRA on in {version} (it takes "
+                       f"{', '.join(expected)}; its model class: {source_in(entry['source'], entry['since'])})",
+                       hint="retrain the adapter without " + ", ".join(sorted(set(parts))) +
+                       ", or pin a release whose model code takes LoRA on them")

@@ -12,7 +12,9 @@ container side holds what vLLM loads:
   not set (``${HF_CACHE:-./hf}``: the folder meant is elsewhere).
 
 A cache that is meant to start empty and be filled by the first download (online, host path written
-as is) is not reported. Host paths from ``~`` or absolute paths are machine-specific and not checked.
+as is) is not reported, nor is a model folder that a job of the project writes: a service of a compose file
+beside the launch's, or in a project folder above the host path, that is not a vLLM server and binds the
+folder (or one above it) writable — a fine-tune's merged output, a quantization, a download. Host paths from ``~`` or absolute paths are machine-specific and not checked.
 
 ## Why is this bad?
 With the short syntax, compose creates a missing host path as an empty directory (owned by root) and
@@ -34,6 +36,7 @@ stops compose: ``{type: bind, source: ./hf-cache, target: /root/.cache/huggingfa
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path, PurePosixPath
 
@@ -72,6 +75,8 @@ def check(deployment, ctx):
         target = v.target.rstrip("/") or "/"
         defaulted = _defaulted_variable(v)
         if model.startswith("/") and _under(model, target):
+            if _written_by_a_service(deployment, host, ctx):
+                continue  # made by a job of the project (training, quantization, download) before vLLM reads it
             what, why = "the launch's model folder" + ("" if model.rstrip("/") == target else f" ({model})"), \
                 "vLLM finds no model in it"
         elif target in caches or target.endswith("/.cache/huggingface"):
@@ -92,6 +97,64 @@ def check(deployment, ctx):
                           f"compose create it empty and mount it at {v.target}, {what}; {why}",
                           hint=f"create {v.source}, and use the long syntax so that compose refuses a missing folder: "
                                f"{{type: bind, source: {v.source}, target: {v.target}, bind: {{create_host_path: false}}}}")
+
+
+def _written_by_a_service(deployment, host: Path, ctx, limit: int = 50) -> bool:
+    """A service of a compose file beside the launch's (the same file included) or in a folder of the project above
+    ``host`` (``train/compose.yaml`` for ``train/outputs/merged``), other than the launch and not a vLLM server,
+    binds ``host`` or a folder above it writable: the job that writes the model there (a fine-tune's merged output,
+    a quantization, a download) is part of the project."""
+    from vllm_lint.sources.discover import _COMPOSE_NAME
+    from vllm_lint.sources.source_file import UnreadableFile, read_text
+    from vllm_lint.sources.yamlnodes import YamlError, load_documents, plain
+
+    wanted = _resolved(host)
+    root = _resolved(Path(getattr(ctx.settings, "root", None) or deployment.base_dir))
+    folders = [_resolved(Path(deployment.base_dir))]
+    folders += [f for f in wanted.parents if (f == root or root in f.parents) and f not in folders][:8]
+    files: list[Path] = []
+    for folder in folders:
+        try:
+            files += sorted(f for f in folder.iterdir() if _COMPOSE_NAME.search(f.name) and f.is_file())
+        except OSError:
+            continue
+    for path in files[:limit]:
+        base = path.parent
+        try:
+            documents = load_documents(read_text(path), str(path), errors=[])
+        except (OSError, UnreadableFile, YamlError, ValueError, RecursionError):
+            continue
+        for document in documents:
+            data = plain(document)
+            services = data.get("services") if isinstance(data, dict) else None
+            for name, service in (services.items() if isinstance(services, dict) else ()):
+                if not isinstance(service, dict) or "vllm" in str(service.get("image") or "").lower() or (
+                        name == deployment.name and base == folders[0] and path.name == Path(deployment.path).name):
+                    continue
+                for source in _writable_sources(service.get("volumes")):
+                    mounted = _resolved(base / source)
+                    if mounted == wanted or mounted in wanted.parents:
+                        return True
+    return False
+
+
+def _writable_sources(volumes) -> list[str]:
+    """Host paths of the project (``./...``) that a service's volumes bind without ``:ro`` / ``read_only``."""
+    out = []
+    for v in volumes if isinstance(volumes, list) else ():
+        if isinstance(v, str):
+            parts = v.split(":")
+            mode = parts[2].split(",") if len(parts) > 2 else []
+            if len(parts) >= 2 and parts[0].startswith(".") and "ro" not in mode:
+                out.append(parts[0])
+        elif isinstance(v, dict) and str(v.get("source") or "").startswith(".") \
+                and str(v.get("read_only")).lower() != "true":
+            out.append(str(v["source"]))
+    return [s for s in out if "$" not in s]
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.normpath(os.path.abspath(path)))
 
 
 def _defaulted_variable(v) -> str | None:

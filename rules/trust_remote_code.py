@@ -12,7 +12,7 @@
   ``auto_map`` in ``config.json``): the flag is not needed (info).
 - On a model repository that ships its own Python code (``auto_map``, ``*.py`` files) without
   ``--revision`` pinned to a commit: every restart runs whatever code the repository holds that day
-  (warning).
+  (warning). A local model folder (``--model /models/mine``) has no revision to pin and is not reported.
 
 ## Why is this bad?
 ``--trust-remote-code`` lets the model repository run arbitrary Python in the serving container,
@@ -48,6 +48,8 @@ def check(deployment, ctx):
         return
     arg = deployment.arg("trust-remote-code")
     if meta.has_custom_code:
+        if _local(meta):
+            return  # a folder of the deployment: --revision has nothing to pin, the code is what the folder holds
         revision = deployment.value("revision") or ""
         if not _COMMIT.match(revision.strip()):
             yield ctx.finding(arg.flag_span, f"--trust-remote-code runs {meta.model_id}'s own Python code, and "
@@ -76,5 +78,10 @@ def _missing(deployment, ctx, meta, version):
                       "vLLM stops with \"Failed to load the model config. If the model is a custom model not yet "
                       "available in the HuggingFace transformers library, consider setting `trust_remote_code=True` in "
                       "LLM or using the `--trust-remote-code` flag in the CLI.\" (vllm/transformers_utils/config.py)",
-                      severity="error", hint="review the repository's code, then --trust-remote-code with --revision "
-                      "pinned to that commit")
+                      severity="error", hint="review the folder's code, then --trust-remote-code" if _local(meta) else
+                      "review the repository's code, then --trust-remote-code with --revision pinned to that commit")
+
+
+def _local(meta) -> bool:
+    """The model is a folder (``--model /models/mine``), read from it or from the models lock, not a Hub repository."""
+    return meta.source == "local" or meta.model_id.startswith(("/", "./", "../", "~"))

@@ -13,7 +13,7 @@ EXAMPLE_DIRS = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p
 
 
 def findings_of(name):
-    settings = config.load(EXAMPLES / ".vllm-lint.yaml")
+    settings = config.load(config.find_config(EXAMPLES / name))  # its own (field-startup: a T4 box), else examples/'s
     settings.offline = True
     project = load_project([EXAMPLES / name], settings, cwd=EXAMPLES)
     result = check(project, select_rules(settings))

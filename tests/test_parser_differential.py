@@ -4,9 +4,10 @@
 ``knowledge/tools/differential_parser.py`` generated (typos, choices, types, JSON forms, dotted keys, nargs,
 abbreviations, booleans, ``-O`` forms, ``--``, a positional model with ``--model``, ``key=value`` JSON) with the
 verdict of the release's own ``parse_args`` (and its post-parse serve checks), and every line a vllm-lint fix
-rewrote with the real verdict of the rewritten line. Here: the emulated parse gives the same verdict, the
-VLL201/VLL202 findings fall exactly on the rejected lines, VLL209 on the lines the serve checks stop, and every
-fix still writes what the real parser accepted.
+rewrote with the real verdict of the rewritten line, and (``--engine``) the verdict of the release's
+``create_engine_config()`` on the lines both pass. Here: the emulated parse gives the same verdict, the
+VLL201/VLL202 findings fall exactly on the rejected lines, VLL209 on the lines the serve checks stop, its
+engine-config findings only on lines the engine stopped, and every fix still writes what the real parser accepted.
 """
 from __future__ import annotations
 
@@ -108,12 +109,52 @@ def test_findings_fall_on_the_rejected_lines(tmp_path, monkeypatch, release):
     _, by_line = _lint_lines(tmp_path, monkeypatch, release, [argv for argv, _ in cases])
     wrong = []
     for i, (argv, real) in enumerate(cases):
-        codes = {f.code for f in by_line.get(i, [])}
+        # VLL209's engine-config findings are judged against the engine's verdict (the test below)
+        codes = {f.code for f in by_line.get(i, []) if ENGINE_STAGE not in f.message}
         rejected = bool(codes & {"VLL201", "VLL202"})
         if rejected == real["ok"] and not (not rejected and _unjudged_field(release, real.get("error"))) or \
                 real["ok"] and bool(real.get("post")) != ("VLL209" in codes) and not _unjudged_post(real.get("post")):
             wrong.append((argv, real, sorted(codes)))
     assert wrong == []
+
+
+#: the words of VLL209's findings about the engine config (rules/serve_check.py)
+ENGINE_STAGE = "stops building the engine config"
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_engine_config_findings_fall_on_the_lines_the_engine_stopped(tmp_path, monkeypatch, release):
+    """The lines that pass the parser and the serve checks, with the verdict of the release's own
+    ``EngineArgs.create_engine_config()`` (``differential_parser.py run --engine``): VLL209's engine-config
+    findings fall only on lines it stopped (never a false alarm), and every line it stopped with pydantic's
+    complaint about a field of ``knowledge/vllm/engine_fields.json`` that the option reaches unchanged is caught,
+    with pydantic's words."""
+    import re
+
+    from vllm_lint.vllm import engine_fields
+
+    cases = [(argv, real) for argv, real in _load(release)["cases"] if real["ok"] and not real.get("post")]
+    assert sum(bool(real.get("engine")) for _, real in cases) >= 20
+    _, by_line = _lint_lines(tmp_path, monkeypatch, release, [argv for argv, _ in cases], select=("VLL209",))
+    rel = load_release(release)
+    table = engine_fields.fields(release)
+    wrong, caught = [], 0
+    for i, (argv, real) in enumerate(cases):
+        said = [f.message for f in by_line.get(i, []) if ENGINE_STAGE in f.message]
+        stop = real.get("engine") or ""
+        if said and not stop:
+            wrong.append(("false alarm", argv, said))
+            continue
+        m = re.match(r"ValidationError: 1 validation error for (\w+)\n(\w+)\n  (Input should [^\n]*)", stop)
+        given = {rel.option(w.split("=", 1)[0]).dest for w in argv if w.startswith("--") and rel.option(w.split("=", 1)[0])}
+        reached = {(e["class"], e["field"]) for d in given for e in table.get(d, ())}
+        if m and (m.group(1), m.group(2)) in reached and not said:
+            wrong.append(("missed", argv, stop))  # the option reaches the field unchanged: it must be caught
+        caught += bool(said)
+        if said and m and m.group(3) not in said[0]:
+            wrong.append(("words", argv, stop, said[0]))
+    assert wrong == []
+    assert caught >= 1
 
 
 @pytest.mark.parametrize("release", RELEASES)

@@ -174,6 +174,43 @@ def test_model_bind_quiet(tmp_path, volume, env, extra):
     assert findings(tmp_path, {"compose.yaml": compose_bind(volume, env), **extra}, "VLL114") == []
 
 
+QUANTIZE = """services:
+  quantize:
+    build: ./quantize
+    command: ["--model", "acme/base-9b", "--output", "/workspace/output"]
+    volumes: ["./models/base-9b-fp4:/workspace/output"]
+"""
+
+
+def test_model_folder_written_by_a_job_of_the_project_is_not_reported(tmp_path):
+    """A quantization (or fine-tune, download) service beside the launch writes the folder before vLLM reads it."""
+    serve = compose_bind("./models/base-9b-fp4:/models/fp4:ro", command='["--model", "/models/fp4"]')
+    assert findings(tmp_path / "a", {"compose.yaml": serve, "compose.quantize.yaml": QUANTIZE}, "VLL114") == []
+    above = QUANTIZE.replace("./models/base-9b-fp4:/workspace/output", "./models:/out")  # a folder above it
+    assert findings(tmp_path / "b", {"compose.yaml": serve, "compose.quantize.yaml": above}, "VLL114") == []
+    read_only = QUANTIZE.replace(":/workspace/output", ":/workspace/output:ro")  # reads it: no writer
+    [f] = findings(tmp_path / "c", {"compose.yaml": serve, "compose.quantize.yaml": read_only}, "VLL114")
+    assert "the launch's model folder" in f.message
+    other = QUANTIZE.replace("./models/base-9b-fp4", "./models/other")  # writes another folder
+    assert len(findings(tmp_path / "d", {"compose.yaml": serve, "compose.quantize.yaml": other}, "VLL114")) == 1
+    assert len(findings(tmp_path / "e", {"compose.yaml": serve}, "VLL114")) == 1
+    own = serve.replace(":/models/fp4:ro", ":/models/fp4").replace("vllm/vllm-openai:v0.11.0", "python:3.12").replace(
+        '["--model", "/models/fp4"]', '["vllm", "serve", "/models/fp4"]')
+    assert len(findings(tmp_path / "f", {"compose.yaml": own}, "VLL114")) == 1  # its own bind writes nothing there
+
+
+def test_model_folder_written_by_a_training_job_above_it_is_not_reported(tmp_path):
+    """vllm/compose.yaml serves ../train/outputs/merged, which train/compose.yaml's fine-tune writes."""
+    serve = compose_bind("../train/outputs/merged:/models", command='["--model", "/models"]')
+    train = ("services:\n  trainer:\n    image: acme/unsloth:1\n    command: python3 /scripts/train.py\n"
+             "    volumes: [\"./scripts:/scripts\", \"./outputs:/outputs\"]\n")
+    files = {"vllm/compose.yaml": serve, "train/compose.yaml": train, "train/scripts/train.py": "print()\n"}
+    assert findings(tmp_path / "a", files, "VLL114") == []
+    files["train/compose.yaml"] = train.replace("./outputs:/outputs", "./outputs:/outputs:ro")
+    [f] = findings(tmp_path / "b", files, "VLL114")
+    assert "train/outputs/merged" in f.message
+
+
 def test_long_syntax_records_create_host_path(tmp_path):
     from vllm_lint.config import Settings
     from vllm_lint.engine import load_project

@@ -27,7 +27,10 @@ emulated parse), ``findings_agree`` (a VLL201/VLL202 finding exactly on the line
 rejected with the error the line had before, for a defect the fix did not touch) and, with ``--engine``,
 ``engine_checked`` / ``engine_real`` / ``engine_caught`` / ``engine_extra`` (lines that pass parser and serve
 checks; that ``create_engine_config`` then stops; of those, lines where any vllm-lint rule reports an error with
-the model folder's ``config.json`` known; error findings on lines the engine accepted). ``--reuse`` keeps the
+the model folder's ``config.json`` known; error findings on lines the engine accepted) and ``engine_caught_stop`` /
+``engine_extra_stop`` (the same for the findings that say vLLM stops: VLL201, VLL202, VLL209; other errors, such
+as a literal ``--api-key``, are right on lines the engine accepts) and ``engine_message_agree`` (VLL209's
+engine-config findings that print pydantic's words, of all of them on lines the engine stopped). ``--reuse`` keeps the
 real verdicts already in WORK (the lines are generated deterministically). ``--keep N`` stores N lines per
 release with their real verdicts, and every line a fix rewrote with the real verdict of the result, in
 ``tests/data/parser_verdicts/differential/<version>.json`` (replayed by ``tests/test_parser_differential.py``
@@ -412,6 +415,15 @@ def _lint_dir(folder: pathlib.Path, select):
     return check(project, select_rules(settings, list(select)))
 
 
+#: the words of a VLL209 finding about the engine config (EngineArgs.create_engine_config), not the serve checks
+ENGINE_STAGE = "stops building the engine config"
+
+
+def _code(f) -> str:
+    """A finding's code; VLL209's engine-config findings are ``VLL209:engine`` (judged against ``--engine``)."""
+    return f"{f.code}:engine" if f.code == "VLL209" and ENGINE_STAGE in f.message else f.code
+
+
 def lint_lines(version, lines, folder: pathlib.Path):
     """vllm-lint's verdict per line: the emulated parse and the findings of a script running it."""
     from vllm_lint.vllm.release import load_release
@@ -429,7 +441,7 @@ def lint_lines(version, lines, folder: pathlib.Path):
         r = rel.parse(argv, model=None)
         fs = by_line.get(i + 2, [])
         out.append({"ok": r.ok, "error": r.error if not r.ok else None,
-                    "codes": sorted({f.code for f in fs}),
+                    "codes": sorted({_code(f) for f in fs}),
                     "messages": [f"{f.code}: {f.message}" for f in fs if f.code in (*REJECTING, "VLL209")],
                     "fixes": [[f.code, f.fix.description, f.fix.safe] for f in fs if f.fix and f.fix.edits]})
     return out
@@ -495,6 +507,20 @@ def _same_message(lint_error, real_error):
     return norm(lint_error) == norm(real_error)
 
 
+def _same_engine_message(lint_message: str, real_error: str) -> bool:
+    """Whether a VLL209 engine-config finding has pydantic's words: the error count, class, field and the
+    ``Input should ... [type=..., input_value=..., input_type=...]`` line (its docs link left out)."""
+    i = lint_message.find("ValidationError: ")
+    if i < 0:
+        return False
+    mine = lint_message[i:].rsplit(" (vllm/", 1)[0].splitlines()
+    real = [ln for ln in real_error.splitlines() if "For further information" not in ln]
+    if len(real_error) < 300:  # ``real`` keeps the first 300 characters of what vLLM said
+        return real == mine
+    n = len(real)
+    return len(mine) >= n and mine[:n - 1] == real[:n - 1] and mine[n - 1].startswith(real[n - 1])
+
+
 def compare(version, lines, real_v, lint_v, fixed: dict, fixed_real: dict):
     n = len(lines)
     parse_agree = sum(r["ok"] == m["ok"] for r, m in zip(real_v, lint_v))
@@ -552,7 +578,7 @@ def _keep(version, lines, real_v, lint_v, n, seed=16):
     """``n`` lines with their real verdicts, weighted to the rejected and the disagreeing ones."""
     rng = random.Random(f"{seed}-keep-{version}")
     idx = list(range(len(lines)))
-    bad = [i for i in idx if not real_v[i]["ok"] or real_v[i].get("post")]
+    bad = [i for i in idx if not real_v[i]["ok"] or real_v[i].get("post") or real_v[i].get("engine")]
     diff = [i for i in idx if real_v[i]["ok"] != lint_v[i]["ok"]]
     take = set(diff[: n // 4])
     take |= set(rng.sample(bad, min(len(bad), n // 2)))
@@ -560,7 +586,7 @@ def _keep(version, lines, real_v, lint_v, n, seed=16):
     take |= set(rng.sample(rest, min(len(rest), n - len(take))))
     cases = []
     for i in sorted(take):
-        v = {k: real_v[i][k] for k in ("ok", "error", "post") if real_v[i].get(k) is not None}
+        v = {k: real_v[i][k] for k in ("ok", "error", "post", "engine") if real_v[i].get(k) is not None}
         cases.append([lines[i], v])
     return cases
 
@@ -640,6 +666,12 @@ def _run_one(a, v):
         rep["engine_real"] = len(stopped)
         rep["engine_caught"] = sum(1 for i in stopped if eng[i])
         rep["engine_extra"] = sum(1 for i in passed if not real_v[i].get("engine") and eng[i])
+        # findings that say vLLM stops (parser, serve checks, engine config) on lines the engine accepted
+        stops = [[m for m in eng[i] if m.split(":", 1)[0] in (*REJECTING, "VLL209")] for i in range(len(lines))]
+        rep["engine_caught_stop"] = sum(1 for i in stopped if stops[i])
+        rep["engine_extra_stop"] = sum(1 for i in passed if not real_v[i].get("engine") and stops[i])
+        said = [(real_v[i]["engine"], m) for i in stopped for m in eng[i] if ENGINE_STAGE in m]
+        rep["engine_message_agree"] = f"{sum(_same_engine_message(m, r) for r, m in said)}/{len(said)}"
     rep["seconds"] = round(time.time() - t0)
     print(json.dumps(rep), flush=True)
     dis = disagreements(lines, real_v, lint_v, fixed, fixed_real, limit=0)

@@ -11,7 +11,7 @@ subprocess per release, building the serve parser as ``differential_parser.py re
 For every option whose ``type`` function builds a pydantic-validated config class (``parse_dataclass``,
 ``from_cli``, ``model_validate_json``, ``cls(**json.loads(...))``), each init field's annotation is reduced to
 a small type language that ``linter/vllm/values.py`` checks the way pydantic's lax mode does:
-``int float bool str dict list none any``, ``["lit", v, ...]`` (a Literal or an Enum's values) and
+``int float bool str dict list none any callable`` (``callable``: a ``Callable``, which no JSON value is), ``["lit", v, ...]`` (a Literal or an Enum's values) and
 ``["or", t, ...]``; a nested pydantic config is ``dict``. A field with a ``before``/``wrap``/``plain``
 validator (or a class whose ``"*"`` or model-level validator reads the raw input), or an annotation outside
 that language, is ``any`` (never judged). Classes that pydantic does not validate are left out.
@@ -22,6 +22,7 @@ them is never proven valid by the field types alone, so vllm-lint offers no fix 
 from __future__ import annotations
 
 import argparse
+import collections.abc
 import dataclasses
 import enum
 import json
@@ -63,6 +64,8 @@ def _desc(tp, depth=0):
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         vals = [m.value for m in tp]
         return ["lit", *vals] if all(isinstance(v, (str, int)) for v in vals) else "any"
+    if tp is collections.abc.Callable or origin is collections.abc.Callable:
+        return "callable"  # never a JSON value
     if tp in (dict,) or origin in (dict, typing.Mapping) or (isinstance(origin, type) and
                                                              issubclass(origin, dict)):
         return "dict"

@@ -114,8 +114,46 @@ def replace_arg(arg: Arg, flag: str, value: str) -> tuple[Edit, ...] | None:
     return None if renamed is None or edit is None else (*renamed, edit)
 
 
-def remove_arg(arg: Arg, source: SourceFile) -> tuple[Edit, ...] | None:
-    """Remove an argument: whole list items (with their line), or the words of a command string."""
+_BOOL_WORDS = {"true", "false", "1", "0", "yes", "no", "on", "off"}
+
+
+def stray_value(arg: Arg, deployment) -> Arg | None | bool:
+    """The word a user wrote after a flag that takes no value (``--flag true``), which the parser reads as a second
+    positional: that positional Arg when it is a boolean word, True when the flag has no such word after it, False
+    when another stray positional follows (removing the flag alone leaves a line the parser still rejects)."""
+    args = list(deployment.args)
+    try:
+        i = next(k for k, a in enumerate(args) if a is arg)
+    except StopIteration:
+        return True
+    if arg.value is not None or i + 1 >= len(args):
+        return True
+    nxt = args[i + 1]
+    if nxt.origin != "positional":
+        return True
+    positionals = [a for a in args if a.origin == "positional"]
+    by_flag = any(a.name == "model" and a.origin != "positional" for a in args)
+    if positionals and positionals[0] is nxt and not by_flag:
+        return True  # it is the model
+    if nxt.value is not None and nxt.value.strip().lower() in _BOOL_WORDS and nxt.words:
+        return nxt
+    return False
+
+
+def remove_arg(arg: Arg, source: SourceFile, deployment=None) -> tuple[Edit, ...] | None:
+    """Remove an argument: whole list items (with their line), or the words of a command string. With the
+    ``deployment``, a flag that takes no value loses the boolean word written after it too (``--flag true``: the
+    parser reads ``true`` as a stray positional); another stray word after it gives no edit."""
+    if deployment is not None:
+        stray = stray_value(arg, deployment)
+        if stray is False:
+            return None
+        if isinstance(stray, Arg):
+            if not _adjacent(arg.words[-1] if arg.words else None, stray.words[0], source):
+                return None
+            import dataclasses
+
+            arg = dataclasses.replace(arg, words=(*arg.words, *stray.words))
     if not arg.words or any(w.span.start is None or not w.exact for w in arg.words):
         return None
     text = source.text
@@ -145,6 +183,19 @@ def remove_arg(arg: Arg, source: SourceFile) -> tuple[Edit, ...] | None:
         m = re.match(r"[ \t]*", text[end:])
         return (Edit(_span(source, start, end + m.end()), ""),)
     return None
+
+
+def _adjacent(a: Word | None, b: Word, source: SourceFile) -> bool:
+    """Whether word ``b`` directly follows word ``a`` in the same file (blanks, a line continuation or a YAML
+    list's separator between them)."""
+    if a is None or a.span.start is None or b.span.start is None or a.span.path != b.span.path:
+        return False
+    if (a.quoting == "shell") != (b.quoting == "shell") or a.span.end > b.span.start:
+        return False
+    between = source.text[a.span.end:b.span.start]
+    if a.quoting == "shell":
+        return re.fullmatch(r"(?:[ \t]|\\\n)*", between) is not None
+    return re.fullmatch(r"[\s,\-\"']*", between) is not None
 
 
 def rename_env(var: EnvVar, name: str, source: SourceFile) -> tuple[Edit, ...] | None:

@@ -159,6 +159,7 @@ class Deployment:
     depends_on_files: list[str] = field(default_factory=list)  # .env, env_file, --config ...
     group_size: int = 1  # pods of a multi-node group (LeaderWorkerSet size): GPUs per pod x group_size in all
     runtime_values: list[str] = field(default_factory=list)  # variables and forwarded words known only at run time
+    env_from_unseen: list[str] = field(default_factory=list)  # k8s envFrom objects not in the tree: any variable may be set
     notes: list[str] = field(default_factory=list)  # said in the run's notes: a model an initContainer downloads ...
     via: str | None = None  # how the launch is started when not directly: "bash -c → eval", "built from engine/Dockerfile"
     # The format it was read from when ``kind`` alone does not say (``kind`` is how it runs: "kubernetes" for a

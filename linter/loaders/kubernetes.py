@@ -207,6 +207,7 @@ def _container(c: YMap, doc: YMap, base: str, label: str, sf, ctx: LoadContext, 
                                       p.start + len(p.text)), how="nvidia.com/gpu"))
         d.runtime_values.append(f"{p.name} (resources)")
     d.runtime_values += [f"{p.name} (environment entries)" for p in _placeholders(c, "env", sf)]
+    d.env_from_unseen = _env_from_unseen(c, objects)
     for res in (limits, requests):
         gpu = _get(res, "nvidia.com/gpu") if isinstance(res, YMap) else None
         if isinstance(gpu, YScalar):
@@ -392,6 +393,22 @@ def _env(c: YMap, objects: dict) -> dict[str, EnvVar]:
                         resolved = objects.get((kind, ref_name.value), {}).get(str(ref_key.value))
             env[name] = EnvVar(name, resolved, item.span, from_secret=isinstance(source, YMap) and source.get("secretKeyRef") is not None)
     return env
+
+
+def _env_from_unseen(c: YMap, objects: dict) -> list[str]:
+    """The container's ``envFrom`` ConfigMaps / Secrets that are not in the tree ("Secret/name"): their variables are
+    unknown. A reference that is not a plain name counts too."""
+    env_from = c.get("envFrom")
+    out = []
+    for item in env_from.items if isinstance(env_from, YSeq) else ():
+        for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+            ref = _get(item, key)
+            if ref is None:
+                continue
+            name = _get(ref, "name")
+            if not isinstance(name, YScalar) or (kind, name.value) not in objects:
+                out.append(f"{kind}/{name.value if isinstance(name, YScalar) else '?'}")
+    return out
 
 
 def _config_objects(path: Path, docs: list, ctx: LoadContext) -> dict[tuple[str, str], dict[str, str]]:

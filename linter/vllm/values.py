@@ -224,8 +224,8 @@ def _int_fields(data, conv: dict, what: str) -> None:
             continue
         v = data[key]
         if isinstance(v, bool) or not isinstance(v, (int, str)) or isinstance(v, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", v):
-            kind = "int_parsing, input_value=%r, input_type=str" % v if isinstance(v, str) else \
-                "int_type, input_value=%r, input_type=%s" % (v, type(v).__name__)
+            kind = f"int_parsing, input_value={v!r}, input_type=str" if isinstance(v, str) else \
+                f"int_type, input_value={v!r}, input_type={type(v).__name__}"
             raise ConversionTypeError(f"1 validation error for {what}\n{key}\n  Input should be a valid integer"
                                       f"{', unable to parse string as an integer' if isinstance(v, str) else ''} "
                                       f"[type={kind}]")
@@ -267,6 +267,8 @@ def _accepts(typ, v) -> bool:
         return True
     if typ == "none":
         return v is None
+    if typ == "callable":
+        return callable(v)  # a parsed option value (JSON, a string, a number) never is
     if typ == "str":
         return isinstance(v, str)
     if typ == "dict":
@@ -299,7 +301,7 @@ def _accepts(typ, v) -> bool:
 
 
 _WANTS = {"int": "a valid integer", "float": "a valid number", "bool": "a valid boolean", "str": "a valid string",
-          "dict": "an object", "list": "a valid array", "none": "None"}
+          "dict": "an object", "list": "a valid array", "none": "None", "callable": "callable"}
 
 
 def field_error(typ, v) -> str | None:
@@ -336,7 +338,8 @@ def _error_type(typ, v) -> str:
     return {"int": "int_parsing" if isinstance(v, str) else "int_from_float" if isinstance(v, float) else "int_type",
             "float": "float_parsing" if isinstance(v, str) else "float_type",
             "bool": "bool_parsing" if parsing else "bool_type",
-            "str": "string_type", "dict": "dict_type", "list": "list_type", "none": "none_required"}.get(inner, "union")
+            "str": "string_type", "dict": "dict_type", "list": "list_type", "none": "none_required",
+            "callable": "callable_type"}.get(inner, "union")
 
 
 def _short_repr(v) -> str:
