@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment
+from vllm_lint.loaders.keyed import read_documents
 from vllm_lint.sources.source_file import UnreadableFile, read_text
 from vllm_lint.sources.span import Span
-from vllm_lint.sources.yamlnodes import YamlError, YMap, YNode, YScalar, YSeq, load_documents, plain
+from vllm_lint.sources.yamlnodes import YMap, YNode, YScalar, YSeq, load_documents, plain
 
 TIMEOUT_S = 60
 RELEASE_NAME = "vllm-lint"
@@ -104,17 +105,7 @@ class Leaf:
 
 
 def _read_values(path: Path, ctx) -> YMap | None:
-    sf = ctx.source(path, "helm-values")
-    try:
-        if not sf.text:
-            sf.text = read_text(path)
-        docs = load_documents(sf.text, sf.path)
-    except UnreadableFile as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
-        return None
-    except YamlError as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
-        return None
+    _, docs = read_documents(path, ctx, "helm-values")
     root = docs[0] if docs else None
     return root if isinstance(root, YMap) else None
 

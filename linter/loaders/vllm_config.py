@@ -14,25 +14,17 @@ import json
 from pathlib import Path
 
 from packaging.version import Version
-
 from vllm_lint.launch.deployment import Arg, Deployment, Word
 from vllm_lint.loaders.context import LoadContext
-from vllm_lint.sources.source_file import UnreadableFile, read_text
+from vllm_lint.loaders.keyed import read_documents
 from vllm_lint.sources.span import Span
-from vllm_lint.sources.yamlnodes import YamlError, YMap, YScalar, YSeq, load_documents, plain
+from vllm_lint.sources.yamlnodes import YMap, YScalar, YSeq, plain
 
 
 def read_args(path: Path, ctx: LoadContext) -> list[Arg] | None:
     """The arguments a config file gives, each pointing at its key and value; None if unreadable."""
-    sf = ctx.source(path, "vllm-config")
-    try:
-        sf.text = read_text(path)
-        docs = load_documents(sf.text, sf.path)
-    except UnreadableFile as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line, exc.column))
-        return None
-    except YamlError as exc:
-        sf.add("unreadable", exc.message, Span.point(sf.path, exc.line or 1, exc.column or 1))
+    sf, docs = read_documents(path, ctx, "vllm-config")
+    if docs is None:
         return None
     root = docs[0] if docs else None
     if not isinstance(root, YMap):
