@@ -12,10 +12,16 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 CACHE_FORMAT = 1  # bump when what is pickled changes shape
+#: the folder of the knowledge files (a plain folder of the installed package)
+ROOT = Path(__file__).resolve().parent
+
+
+def path(name: str) -> Path:
+    """The file ``knowledge/<name>``."""
+    return ROOT / name
 
 
 def cache_dir() -> Path | None:
@@ -30,18 +36,62 @@ def cache_dir() -> Path | None:
 @cache
 def load(name: str):
     """The parsed content of ``knowledge/<name>`` (e.g. ``vllm/engine.yaml``)."""
-    data = resources.files("vllm_lint.knowledge").joinpath(name).read_bytes()
-    key = hashlib.sha256(data).hexdigest()[:32]
+    data, key = _read(name)
+    return _cached(name, key, "", lambda: _parse(data))
+
+
+@cache
+def load_part(name: str, *path: str):
+    """``load(name)[path[0]][path[1]]...`` (None where a key is missing), cached as a pickle of its own: a
+    run that needs one release's part of a large file (``vllm/engine_fields.json`` holds every release read)
+    unpickles only that part."""
+    data, key = _read(name)
+
+    def part():
+        value = load(name)
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
+        return value
+
+    return _cached(name, key, "." + hashlib.sha256("\0".join(path).encode()).hexdigest()[:16], part)
+
+
+@cache
+def load_keys(name: str, *path: str) -> tuple:
+    """The keys of the mapping at ``path`` in ``load(name)``, cached like :func:`load_part`."""
+    data, key = _read(name)
+
+    def keys():
+        value = load(name)
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
+        return tuple(value) if isinstance(value, dict) else ()
+
+    return _cached(name, key, ".keys-" + hashlib.sha256("\0".join(path).encode()).hexdigest()[:16], keys)
+
+
+@cache
+def _read(name: str) -> tuple[bytes, str]:
+    data = path(name).read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:32]
+
+
+def _parse(data: bytes):
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(data.decode("utf-8"), Loader=loader)
+
+
+def _cached(name: str, key: str, part: str, compute):
+    """``compute()``, through the pickle named by the file, its content hash and ``part``."""
     folder = cache_dir()
-    cached = folder / "knowledge" / f"{name.replace('/', '--')}.{key}.{CACHE_FORMAT}.pickle" if folder else None
+    cached = folder / "knowledge" / f"{name.replace('/', '--')}.{key}{part}.{CACHE_FORMAT}.pickle" if folder else None
     if cached is not None:
         value = _read_pickle(cached)
         if value is not None:
             return value[0]
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    value = yaml.load(data.decode("utf-8"), Loader=loader)
+    value = compute()
     if cached is not None:
         _write_pickle(cached, value)
     return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 CONFIG_NAMES = (".vllm-lint.yaml", ".vllm-lint.yml")
@@ -51,7 +50,7 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    return json.loads(resources.files("vllm_lint").joinpath("schemas/config.schema.json").read_text())
+    return json.loads((Path(__file__).resolve().parent / "schemas" / "config.schema.json").read_text())
 
 
 def find_config(start: Path) -> Path | None:

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 
 from vllm_lint.knowledge import load as load_knowledge
 
@@ -101,7 +100,9 @@ def cold_start_base(mode: str, version: str | None, architectures=()) -> tuple[f
     whose = f"{own[0]['architecture']}, {len(cases)} run{'s' if len(cases) > 1 else ''}" if own else f"{len(cases)} runs"
     what = (f"{'first start with torch.compile and CUDA-graph capture' if mode == 'compiled' else 'eager start'} "
             f"measured {span} on vLLM {m['release']} ({m['gpu']}, {whose}, dummy weights)")
-    return min(cases), statistics.median(cases), what
+    ordered, half = sorted(cases), len(cases) // 2
+    median = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+    return min(cases), median, what
 
 
 def _budget(d):

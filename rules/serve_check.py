@@ -11,7 +11,11 @@ are not judged. Then ``EngineArgs.create_engine_config()`` validates the options
 (``ModelConfig``, ``ParallelConfig``, ``SchedulerConfig`` ...): a value outside a field's type (a ``Literal``, an
 object) or its bounds (``--stream-interval 0``, ``--data-parallel-size 0``, ``--optimization-level auto``) is
 reported with pydantic's message and the field's source line (``knowledge/vllm/engine_fields.json``, read from
-each release's classes by ``knowledge/tools/dump_vllm_engine_fields.py``).
+each release's classes by ``knowledge/tools/dump_vllm_engine_fields.py``). So is a combination of options that the
+engine configuration refuses though each is valid alone (``knowledge/vllm/engine_checks.yaml``, read by hand from
+each release's ``create_engine_config`` and config validators): a tensor-parallel size that
+``--decode-context-parallel-size`` does not divide, ``--data-parallel-size-local`` above
+``--data-parallel-size``, a ``--speculative-config`` without ``num_speculative_tokens`` ...
 
 ## Why is this bad?
 The command line passes the parser, so the container starts, then exits with ``TypeError: Error:
@@ -27,7 +31,9 @@ The command line passes the parser, so the container starts, then exits with ``T
 Give the option the check asks for (``--tool-call-parser hermes`` for Qwen3), or remove the one that needs it.
 """
 from vllm_lint.rule import release_basis
+from vllm_lint.vllm import engine_checks
 from vllm_lint.vllm.engine_fields import launch_violations
+from vllm_lint.vllm.launch_values import LaunchValues
 from vllm_lint.vllm.serve_checks import failing
 
 CODE = "VLL209"
@@ -41,33 +47,28 @@ def check(deployment, ctx):
     release = ctx.release
     if deployment.launcher not in ("vllm serve", "api_server", "image entrypoint"):
         return
-    by_dest = {}
-    for option in release.options():
-        by_dest.setdefault(option.dest, option)
-
-    def value_of(dest):
-        option = by_dest.get(dest)
-        if option is None:
-            return True, None  # the release has no such option: its getattr default
-        name = option.canonical.lstrip("-")
-        if deployment.unknown(name):
-            return False, None
-        arg = deployment.arg(name)
-        if arg is None:
-            return True, option.default
-        if option.nargs == 0 or option.action in ("store_true", "store_false", "bool_optional", "enable_disable"):
-            return True, deployment.flag_set(name) if option.action != "store_false" else not deployment.flag_set(name)
-        return True, arg.value
-
+    values = LaunchValues(release, deployment)
     basis = release_basis(ctx)
-    for failed in failing(release.name, value_of):
-        first = next((deployment.arg(by_dest[i["dest"]].canonical.lstrip("-")) for i in failed["when"]
-                      if i["dest"] in by_dest and deployment.arg(by_dest[i["dest"]].canonical.lstrip("-")) is not None), None)
-        span = first.flag_span if first is not None else deployment.span
-        yield ctx.finding(span, f"{basis.text} stops after parsing: {failed['exception']}: {failed['message']} "
-                          f"({failed['source']})", severity=basis.severity(ctx.rule.severity),
+    severity = basis.severity(ctx.rule.severity)
+
+    def span_of(when):
+        """The first option of the condition that the file writes (else the launch)."""
+        for item in when:
+            option = release.option_by_dest(item["dest"].partition(".")[0])
+            arg = deployment.arg(option.canonical.lstrip("-")) if option is not None else None
+            if arg is not None:
+                return arg.flag_span
+        return deployment.span
+
+    for failed in failing(release.name, values.value_of):
+        yield ctx.finding(span_of(failed["when"]), f"{basis.text} stops after parsing: {failed['exception']}: "
+                          f"{failed['message']} ({failed['source']})", severity=severity,
                           hint="give the option it asks for, or remove the one that needs it")
+    for failed in engine_checks.failing(release.name, values.value_of):
+        yield ctx.finding(span_of(failed["when"]), f"{basis.text} stops building the engine config: "
+                          f"{failed['exception']}: {failed['message']} ({failed['source']})", severity=severity,
+                          hint="change one of the options the check names")
     for arg, bad in launch_violations(release, deployment):
         yield ctx.finding(arg.flag_span, f"{basis.text} stops building the engine config: ValidationError: "
-                          f"{bad['message']} ({bad['source']})", severity=basis.severity(ctx.rule.severity),
+                          f"{bad['message']} ({bad['source']})", severity=severity,
                           hint=f"give {arg.flag} a value the {bad['class']} field {bad['field']} accepts")

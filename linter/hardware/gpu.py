@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -120,6 +119,8 @@ def from_nvidia_smi() -> Inventory | None:
     exe = shutil.which("nvidia-smi")
     if exe is None:
         return None
+    import subprocess  # only when nvidia-smi is asked
+
     try:
         out = subprocess.run([exe, "--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"],
                              capture_output=True, text=True, timeout=20)

@@ -74,9 +74,7 @@ def launch_key(d, request) -> tuple[str, str | None] | None:
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    from importlib import resources
-
-    return json.loads(resources.files("vllm_lint").joinpath("schemas/models_lock.schema.json").read_text())
+    return json.loads((Path(__file__).resolve().parent.parent / "schemas" / "models_lock.schema.json").read_text())
 
 
 @dataclass

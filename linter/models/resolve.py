@@ -21,7 +21,6 @@ from pathlib import Path
 
 from vllm_lint.models.cache import from_cache, hub_cache_dir
 from vllm_lint.models.failures import redact, suggest_ids
-from vllm_lint.models.hub import MODEL_DEADLINE_S, RUN_DEADLINE_S, fetch_all
 from vllm_lint.models.local import from_local
 from vllm_lint.models.meta import ModelMeta
 from vllm_lint.models.request import REPO_ID, ModelError, ModelRequest
@@ -37,8 +36,8 @@ from vllm_lint.models.snapshot import (
 
 def resolve(requests: list[ModelRequest], *, offline: bool = False, use_snapshot: bool = True, use_cache: bool = True,
             progress: bool | None = None, max_workers: int = 8, timeout: float = 10.0,
-            deadline: float = MODEL_DEADLINE_S,
-            run_deadline: float = RUN_DEADLINE_S) -> dict[ModelRequest, ModelMeta | ModelError]:
+            deadline: float | None = None,
+            run_deadline: float | None = None) -> dict[ModelRequest, ModelMeta | ModelError]:
     """Each distinct request's metadata (or why there is none); see the module docstring for the order.
 
     ``timeout``: of each request to the Hub; ``deadline``: of each model, every request and retry included
@@ -61,6 +60,10 @@ def resolve(requests: list[ModelRequest], *, offline: bool = False, use_snapshot
                 continue
         results[request] = found
     if pending:
+        from vllm_lint.models.hub import MODEL_DEADLINE_S, RUN_DEADLINE_S, fetch_all  # only when a model is fetched
+
+        deadline = MODEL_DEADLINE_S if deadline is None else deadline
+        run_deadline = RUN_DEADLINE_S if run_deadline is None else run_deadline
         show = progress if progress is not None else (len(pending) > 3 and _isatty(sys.stderr))
         results.update(fetch_all(pending, cache, max_workers=max_workers, timeout=timeout, show_progress=show,
                                  deadline=deadline, run_deadline=run_deadline))

@@ -23,15 +23,9 @@ from vllm_lint.models.request import (
 
 def snapshot_dir() -> Path:
     """knowledge/models/ of the installed package (or of the source tree)."""
-    try:
-        from importlib import resources
+    from vllm_lint.knowledge import path
 
-        p = resources.files("vllm_lint.knowledge").joinpath("models")
-        if p.is_dir():
-            return Path(str(p))
-    except Exception:  # pragma: no cover - fall back to the source tree
-        pass
-    return Path(__file__).resolve().parent.parent / "knowledge" / "models"
+    return path("models")
 
 
 def snapshot_file(model_id: str, dest: Path | None = None) -> Path:

@@ -3,7 +3,6 @@ only comment on what a pull request touches."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
@@ -14,6 +13,8 @@ class GitError(Exception):
 
 
 def _git(args: list[str], cwd: Path) -> str:
+    import subprocess
+
     try:
         out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 
-from vllm_lint.knowledge import load as load_knowledge
+from vllm_lint.knowledge import load_keys, load_part
 from vllm_lint.vllm.options import version_key
 from vllm_lint.vllm.values import _error_type, _short_repr, field_error
 
@@ -21,25 +21,22 @@ _BOUND_TEXT = {"ge": ("greater than or equal to", "greater_than_equal"), "gt": (
                "le": ("less than or equal to", "less_than_equal"), "lt": ("less than", "less_than")}
 
 
-@functools.lru_cache(maxsize=1)
-def _data() -> dict:
-    return load_knowledge("vllm/engine_fields.json")
+_NAME = "vllm/engine_fields.json"
 
 
 def read_releases() -> list[str]:
-    return list(_data()["releases"])
+    return list(load_keys(_NAME, "releases"))
 
 
 @functools.cache
 def fields(release: str) -> dict:
     """``dest -> [entry]`` of ``release``; a release newer than the newest read takes the newest's; a release
-    between or before the ones read has none (not judged)."""
-    table = _data()["releases"]
-    if release in table:
-        return table[release]
-    read = sorted(table, key=version_key)
+    between or before the ones read has none (not judged). Only that release's part of the file is read."""
+    read = sorted(read_releases(), key=version_key)
+    if release in read:
+        return load_part(_NAME, "releases", release)
     if read and version_key(release) > version_key(read[-1]):
-        return table[read[-1]]
+        return load_part(_NAME, "releases", read[-1])
     return {}
 
 
@@ -136,7 +133,7 @@ def _holds(release, deployment, when) -> bool:
     """Whether every condition under which the config class is built holds for the launch (a condition on an
     option set at run time does not)."""
     for cond in when or ():
-        option = next((o for o in release.options() if o.dest == cond["dest"]), None)
+        option = release.option_by_dest(cond["dest"])
         if option is None:
             return False
         arg = deployment.arg(option.canonical.lstrip("-"))

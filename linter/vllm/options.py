@@ -9,25 +9,13 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
+from vllm_lint.knowledge import path as knowledge_path
 
-def _data_dir() -> Path:
-    try:
-        from importlib import resources
-
-        p = resources.files("vllm_lint.knowledge").joinpath("vllm", "cli")
-        if p.is_dir():
-            return Path(str(p))
-    except Exception:  # pragma: no cover - fall back to the source tree
-        pass
-    return Path(__file__).resolve().parent.parent / "knowledge" / "vllm" / "cli"
-
-
-DATA_DIR = _data_dir()
+DATA_DIR = knowledge_path("vllm/cli")
 
 
 @functools.lru_cache(maxsize=None)

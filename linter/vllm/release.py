@@ -160,6 +160,10 @@ def load_covered(version: str) -> "Release":
 
 
 
+#: distinct command lines kept per release by Release.parse (a tree of generated profiles repeats a few hundred)
+_PARSE_MEMO = 4096
+
+
 class Release:
     """One covered vLLM release's ``vllm serve`` options."""
 
@@ -177,6 +181,10 @@ class Release:
             for f in o.flags:
                 self._by_string.setdefault(f, o)
         self._parser: Parser | None = None
+        self._by_dest: dict[str, Option] = {}
+        for o in options:
+            self._by_dest.setdefault(o.dest, o)
+        self._parsed: dict[tuple, ParseResult] = {}  # parse() is a pure function of its words: memoised
 
     def _with_requested(self, requested: str, name: str | None = None) -> "Release":
         name = name or self.version
@@ -236,6 +244,10 @@ class Release:
 
     def options(self) -> list[Option]:
         return list(self._options)
+
+    def option_by_dest(self, dest: str) -> Option | None:
+        """The (first) option whose argparse ``dest`` is ``dest``."""
+        return self._by_dest.get(dest)
 
     # -- flag resolution
     def _match(self, token: str) -> tuple[Option | None, str | None]:
@@ -431,7 +443,17 @@ class Release:
         return self._parser
 
     def parse(self, argv: list[str], model: str | None = "org/model") -> ParseResult:
-        """Emulate ``vllm serve [model] ARGV`` up to argparse's result."""
+        """Emulate ``vllm serve [model] ARGV`` up to argparse's result. The result is shared between calls with
+        the same words: read it, do not change it."""
+        key = (tuple(argv), model)
+        result = self._parsed.get(key)
+        if result is None:
+            if len(self._parsed) >= _PARSE_MEMO:
+                self._parsed.clear()
+            result = self._parsed[key] = self._parse(argv, model)
+        return result
+
+    def _parse(self, argv: list[str], model: str | None) -> ParseResult:
         args = ["serve"] + ([model] if model is not None else []) + list(argv)
         try:
             pre = preprocess(args, self.flex)

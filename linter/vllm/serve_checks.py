@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from vllm_lint.knowledge import load as load_knowledge
+from vllm_lint.vllm.conditions import holds
 from vllm_lint.vllm.options import version_key
 
 
@@ -41,29 +42,4 @@ def kvs_deprecation(release: str) -> dict | None:
 def failing(release: str, value_of) -> list[dict]:
     """The checks whose condition holds; ``value_of(dest)`` -> (known, value) (known False: set at run time, the
     check is not judged)."""
-    out = []
-    for check in checks(release):
-        ok = True
-        for item in check["when"]:
-            known, value = value_of(item["dest"])
-            if not known:
-                ok = False
-                break
-            if value is None and "default" in item:
-                value = item["default"]
-            if "truthy" in item:
-                ok = bool(value) == item["truthy"]
-            else:
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    ok = False
-                    break
-                op = next(k for k in ("lt", "le", "gt", "ge", "eq", "ne") if k in item)
-                ok = {"lt": number < item[op], "le": number <= item[op], "gt": number > item[op],
-                      "ge": number >= item[op], "eq": number == item[op], "ne": number != item[op]}[op]
-            if not ok:
-                break
-        if ok:
-            out.append(check)
-    return out
+    return [check for check in checks(release) if holds(check["when"], value_of)]
