@@ -10,6 +10,8 @@ ratios is printed with the targets of issue 18:
   - one file (``examples/clean/compose.yaml``, and a generated Kubernetes Deployment): vllm-lint with every
     rule, offline, knowledge cache warm, over ``yamllint -d relaxed`` on the same file; target <= 0.8;
   - ``vllm-lint --version`` over ``yamllint --version``; target <= 0.5;
+  - (no target) the floor of a one-file run: the interpreter starting and importing click and PyYAML, nothing
+    linted, over yamllint's whole run on the one compose file;
   - 1000 generated compose files (``bench/corpus/1000``, 1-4 vLLM services each, a shared ``.env``); target <= 0.2;
   - 10,000 files: the time per file within 20% of the 1000-file figure, and the peak RSS (of the whole process
     tree, read with ``wait4``) at most 200 MB.
@@ -186,6 +188,10 @@ def main() -> int:
         if opts.against:
             row(f"  {name.split(' vs')[0]}: this vs --against", [exe, str(path), "--offline", "--fail-on", "never"],
                 [opts.against, str(path), "--offline", "--fail-on", "never"], None)
+    # The floor of any one-file run in Python with the packages the project is built on: the interpreter, click
+    # and PyYAML imported, nothing linted. Compared with yamllint's whole run on the same file.
+    row("floor: python + import click, yaml vs yamllint", [sys.executable, "-c", "import click, yaml"],
+        [yamllint, "-d", "relaxed", str(one)], None)
     row("--version vs yamllint --version", [exe, "--version"], [yamllint, "--version"], 0.5)
     per_file = {}
     for n in (int(x) for x in opts.sizes.split(",") if x):

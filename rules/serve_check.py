@@ -64,11 +64,16 @@ def check(deployment, ctx):
         yield ctx.finding(span_of(failed["when"]), f"{basis.text} stops after parsing: {failed['exception']}: "
                           f"{failed['message']} ({failed['source']})", severity=severity,
                           hint="give the option it asks for, or remove the one that needs it")
+    checked = set()  # the options of a failed engine check: vLLM stops there, before validating their fields
     for failed in engine_checks.failing(release.name, values.value_of):
+        checked.update(item["dest"].partition(".")[0] for item in failed["when"])
         yield ctx.finding(span_of(failed["when"]), f"{basis.text} stops building the engine config: "
                           f"{failed['exception']}: {failed['message']} ({failed['source']})", severity=severity,
                           hint="change one of the options the check names")
     for arg, bad in launch_violations(release, deployment):
+        option = release.option("--" + arg.name)
+        if option is not None and option.dest in checked:
+            continue
         yield ctx.finding(arg.flag_span, f"{basis.text} stops building the engine config: ValidationError: "
                           f"{bad['message']} ({bad['source']})", severity=severity,
                           hint=f"give {arg.flag} a value the {bad['class']} field {bad['field']} accepts")

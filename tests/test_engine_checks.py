@@ -70,6 +70,9 @@ def test_conditions_read_parsed_values():
     assert conditions.holds([above], value_of)
     assert not conditions.holds([{"dest": "later", "truthy": False}], value_of)  # known only at run time
     assert conditions.format_message("tp_size={tensor_parallel_size} x {later}", value_of) == "tp_size=4 x {later}"
+    assert conditions.holds([{"dest": "additional_config", "ignore_case": True, "in": ["ABC"]}], value_of)
+    assert not conditions.holds([{"dest": "additional_config", "in": ["ABC"]}], value_of)
+    assert conditions.format_message("'{additional_config!upper}'", value_of) == "'ABC'"
 
 
 def _lint(tmp_path, release, args):
@@ -87,6 +90,10 @@ FIRES = [
      "ValidationError: 1 validation error for ParallelConfig\n  Value error, tp_size=4 must be divisible "
      "bydcp_size=3."),
     ("0.33.0", "-tp 4 -dcp 8", "tp_size=4 must be divisible by dcp_size=8. (vllm/config/parallel.py:599 in 0.33.0)"),
+    ("0.19.1", "--attention-backend flash_attention",  # vLLM looks the name up upper-cased, and prints it so
+     "ValueError: Unknown attention backend: 'FLASH_ATTENTION'. Valid options are: FLASH_ATTN, FLASH_ATTN_DIFFKV, "),
+    ("0.19.1", "--attention-backend TURBOQUANT",  # a member from 0.20.2 on
+     "(vllm/v1/attention/backends/registry.py:28 in 0.19.1)"),
 ]
 
 #: (release, options): variants the engine accepts
@@ -95,6 +102,11 @@ QUIET = [
     ("0.33.0", "-tp 4 -dcp 8 --prefill-context-parallel-size 2"),  # with PCP, DCP may be tp * pcp
     ("0.11.0", "-tp 4 --decode-context-parallel-size $DCP"),  # known only at run time
     ("0.9.2", "-tp 4"),
+    ("0.20.2", "--attention-backend flashinfer"),
+    ("0.20.2", "--attention-backend TURBOQUANT"),
+    ("0.33.0", "--attention-backend AUTO"),
+    ("0.33.0", "--attention-backend $BACKEND"),
+    ("0.22.0", "--attention-backend bogus"),  # a release whose enum was not read is not judged
 ]
 
 

@@ -11,7 +11,8 @@ and one test of its value:
 - ``lt`` / ``le`` / ``gt`` / ``ge`` / ``eq`` / ``ne``: a number, or ``{dest: other}`` for another option's value
   (an item whose value is not a number does not hold);
 - ``not_multiple_of: other``: the value is a number that the other option's value does not divide;
-- ``in`` / ``not_in``: a list of values, compared as strings (``str(value)``);
+- ``in`` / ``not_in``: a list of values, compared as strings (``str(value)``; with ``ignore_case: true``, as
+  vLLM's ``value.upper()`` lookups of enum member names compare);
 - ``not_object: true|false``: the value is given and is not (is) a JSON object.
 
 ``default`` replaces a None value before the test. An item on a value known only at run time never holds, so a
@@ -59,10 +60,10 @@ def _holds(item: dict, value_of) -> bool:
         return (got is None) == item["none"]
     if "not_object" in item:
         return got is not None and isinstance(got, dict) != item["not_object"]
-    if "in" in item:
-        return got is not None and str(got) in [str(v) for v in item["in"]]
-    if "not_in" in item:
-        return got is not None and str(got) not in [str(v) for v in item["not_in"]]
+    if "in" in item or "not_in" in item:
+        fold = str.upper if item.get("ignore_case") else str
+        listed = got is not None and fold(str(got)) in [fold(str(v)) for v in item.get("in", item.get("not_in"))]
+        return listed if "in" in item else (got is not None and not listed)
     number = _number(got)
     if number is None:
         return False
@@ -86,11 +87,15 @@ def holds(when: list[dict], value_of) -> bool:
 
 
 def format_message(message: str, value_of) -> str:
-    """``message`` with each ``{dest}`` replaced by the value as vLLM prints it (``str``)."""
+    """``message`` with each ``{dest}`` replaced by the value as vLLM prints it (``str``; ``{dest!upper}``: the
+    value upper-cased, as a message about an enum member name prints it; ``{dest!r}``: Python's ``repr``, as
+    pydantic's ``input_value=`` prints it)."""
     import re
 
     def sub(m):
         known, got = value(m.group(1), value_of)
-        return str(got) if known else m.group(0)
+        if not known:
+            return m.group(0)
+        return {"upper": lambda v: str(v).upper(), "r": repr}.get(m.group(2), str)(got)
 
-    return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", sub, message)
+    return re.sub(r"\{([a-z_][a-z0-9_.]*)(?:!(upper|r))?\}", sub, message)

@@ -12,12 +12,14 @@ message (its ``{dest}`` fields filled in) and the source line of that release.
 """
 from __future__ import annotations
 
+import functools
+
 from vllm_lint.knowledge import load as load_knowledge
 from vllm_lint.vllm.conditions import format_message, holds
 from vllm_lint.vllm.startup_checks import holds as in_range
 from vllm_lint.vllm.startup_checks import source_in
 
-__all__ = ["data", "failing", "read_releases"]
+__all__ = ["applicable", "data", "failing", "read_releases"]
 
 
 def data() -> dict:
@@ -28,14 +30,22 @@ def read_releases() -> list[str]:
     return list(data()["read"])
 
 
-def failing(release: str, value_of) -> list[dict]:
-    """``{"id", "exception", "message", "source"}`` for each check of ``release`` whose condition holds. A release
-    outside every range of a check (older than the first read) is not judged by it."""
+@functools.cache
+def applicable(release: str) -> tuple:
+    """``(check, range)`` for each check with a range that holds in ``release`` (a release outside every range of
+    a check, older than the first read or between two ranges read differently, is not judged by it)."""
     out = []
     for check in data()["checks"]:
         stretch = next((r for r in check["ranges"] if in_range(r, release)), None)
-        if stretch is None:
-            continue
+        if stretch is not None:
+            out.append((check, stretch))
+    return tuple(out)
+
+
+def failing(release: str, value_of) -> list[dict]:
+    """``{"id", "exception", "message", "source", "when"}`` for each check of ``release`` whose condition holds."""
+    out = []
+    for check, stretch in applicable(release):
         when = stretch.get("when", check["when"])
         if not holds(when, value_of):
             continue

@@ -4,6 +4,8 @@ turned off, the chat-template fallbacks per model type and the expert-parallel c
 file:line of the release it was read in."""
 from __future__ import annotations
 
+import functools
+
 from packaging.version import InvalidVersion, Version
 
 from vllm_lint.knowledge import load as load_knowledge
@@ -19,6 +21,7 @@ def read_releases() -> list[str]:
     return list(data()["read"])
 
 
+@functools.lru_cache(maxsize=512)
 def _v(text: str) -> Version | None:
     try:
         return Version(str(text))
