@@ -94,6 +94,9 @@ FIRES = [
      "ValueError: Unknown attention backend: 'FLASH_ATTENTION'. Valid options are: FLASH_ATTN, FLASH_ATTN_DIFFKV, "),
     ("0.19.1", "--attention-backend TURBOQUANT",  # a member from 0.20.2 on
      "(vllm/v1/attention/backends/registry.py:28 in 0.19.1)"),
+    ("0.11.0", "--quantization awq-marlin",  # the method is awq_marlin
+     "ModelConfig\n  Value error, Unknown quantization method: awq-marlin. Must be one of ['awq', "),
+    ("0.19.1", "--quantization a-b", "(vllm/config/model.py:997 in 0.19.1)"),
 ]
 
 #: (release, options): variants the engine accepts
@@ -107,6 +110,9 @@ QUIET = [
     ("0.33.0", "--attention-backend AUTO"),
     ("0.33.0", "--attention-backend $BACKEND"),
     ("0.22.0", "--attention-backend bogus"),  # a release whose enum was not read is not judged
+    ("0.20.2", "--quantization awq_marlin"),
+    ("0.9.2", "--quantization gptq"),
+    ("0.33.0", "--quantization $QUANT"),
 ]
 
 
