@@ -40,6 +40,12 @@ def lint(root: Path, files: dict[str, str | bytes] | None = None, *, select=None
     return check(project, select_rules(settings, select))
 
 
+def vll209_messages(root: Path, release: str, args: str) -> list[str]:
+    """The VLL209 messages of ``vllm serve org/model ARGS`` in a script that pins vLLM ``release``."""
+    result = lint(root, {"run.sh": f"pip install vllm=={release}\nvllm serve org/model {args}\n"}, select=["VLL209"])
+    return [f.message for f in result.findings if f.code == "VLL209"]
+
+
 def codes(result) -> list[str]:
     return [f.code for f in result.findings]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import lint
+from conftest import vll209_messages
 
 from vllm_lint.vllm import conditions, engine_checks
 from vllm_lint.vllm.release import load_release
@@ -75,10 +75,6 @@ def test_conditions_read_parsed_values():
     assert conditions.format_message("'{additional_config!upper}'", value_of) == "'ABC'"
 
 
-def _lint(tmp_path, release, args):
-    result = lint(tmp_path, {"run.sh": f"pip install vllm=={release}\nvllm serve org/model {args}\n"},
-                  select=["VLL209"])
-    return [f.message for f in result.findings if f.code == "VLL209"]
 
 
 #: (release, options, words of the one VLL209 finding)
@@ -118,14 +114,14 @@ QUIET = [
 
 @pytest.mark.parametrize("release, args, words", FIRES)
 def test_engine_check_fires(tmp_path, release, args, words):
-    msgs = _lint(tmp_path, release, args)
+    msgs = vll209_messages(tmp_path, release, args)
     assert len(msgs) == 1 and words in msgs[0], msgs
     assert msgs[0].startswith(f"vLLM {release} stops building the engine config: ")
 
 
 @pytest.mark.parametrize("release, args", QUIET)
 def test_engine_check_stays_quiet(tmp_path, release, args):
-    assert _lint(tmp_path, release, args) == []
+    assert vll209_messages(tmp_path, release, args) == []
 
 
 def test_a_release_outside_every_range_is_not_judged():

@@ -6,16 +6,9 @@ its ranges."""
 from __future__ import annotations
 
 import pytest
-from conftest import lint
+from conftest import vll209_messages
 
 from vllm_lint.vllm import engine_checks
-
-
-def _lint(tmp_path, release, args):
-    result = lint(tmp_path, {"run.sh": f"pip install vllm=={release}\nvllm serve org/model {args}\n"},
-                  select=["VLL209"])
-    return [f.message for f in result.findings if f.code == "VLL209"]
-
 
 PC = "ValidationError: 1 validation error for ParallelConfig\n  Value error, "
 VC = "ValidationError: 1 validation error for VllmConfig\n  Assertion failed, "
@@ -163,7 +156,7 @@ QUIET = [
 
 @pytest.mark.parametrize("release, args, words, source", FIRES)
 def test_parallel_check_fires(tmp_path, release, args, words, source):
-    msgs = _lint(tmp_path, release, args)
+    msgs = vll209_messages(tmp_path, release, args)
     hits = [m for m in msgs if m.startswith(f"vLLM {release} stops building the engine config: {words} (")]
     assert len(hits) == 1, msgs
     assert hits[0].endswith(f"({source})"), hits[0]
@@ -171,7 +164,7 @@ def test_parallel_check_fires(tmp_path, release, args, words, source):
 
 @pytest.mark.parametrize("release, args, words", QUIET)
 def test_parallel_check_stays_quiet(tmp_path, release, args, words):
-    assert [m for m in _lint(tmp_path, release, args) if words in m] == []
+    assert [m for m in vll209_messages(tmp_path, release, args) if words in m] == []
 
 
 def test_nsight_checks_do_not_overlap():

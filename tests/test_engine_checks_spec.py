@@ -4,16 +4,9 @@ the fixed form, on a value known only at run time and in a release outside its r
 from __future__ import annotations
 
 import pytest
-from conftest import lint
+from conftest import vll209_messages
 
 from vllm_lint.vllm import conditions
-
-
-def _lint(tmp_path, release, args):
-    result = lint(tmp_path, {"run.sh": f"pip install vllm=={release}\nvllm serve org/model {args}\n"},
-                  select=["VLL209"])
-    return [f.message for f in result.findings if f.code == "VLL209"]
-
 
 _NST = ("num_speculative_tokens must be provided with speculative model unless the draft model config contains an "
         "n_predict parameter.")
@@ -89,14 +82,14 @@ QUIET = [
 
 @pytest.mark.parametrize("release, args, words", FIRES)
 def test_engine_check_fires(tmp_path, release, args, words):
-    msgs = _lint(tmp_path, release, args)
+    msgs = vll209_messages(tmp_path, release, args)
     assert len(msgs) == 1 and words in msgs[0], msgs
     assert msgs[0].startswith(f"vLLM {release} stops building the engine config: ")
 
 
 @pytest.mark.parametrize("release, args", QUIET)
 def test_engine_check_stays_quiet(tmp_path, release, args):
-    assert _lint(tmp_path, release, args) == []
+    assert vll209_messages(tmp_path, release, args) == []
 
 
 def test_not_object_false_holds_on_a_json_object_only():
@@ -113,5 +106,5 @@ def test_not_object_false_holds_on_a_json_object_only():
 
 def test_a_field_error_that_comes_first_is_left_to_the_field_check(tmp_path):
     # 0.19.1/0.20.2: the legacy "worker,all" element fails the ObservabilityConfig Literal before the model validator
-    msgs = _lint(tmp_path, "0.20.2", "--collect-detailed-traces worker,all")
+    msgs = vll209_messages(tmp_path, "0.20.2", "--collect-detailed-traces worker,all")
     assert len(msgs) == 1 and "collect_detailed_traces.0" in msgs[0] and "otlp" not in msgs[0], msgs
