@@ -52,8 +52,9 @@ def failing(release: str, value_of) -> list[dict]:
         message = format_message(stretch.get("message", check["message"]), value_of)
         exception = stretch.get("exception", check["exception"])
         cls = stretch.get("class", check.get("class"))
-        if cls:  # a pydantic validator: vLLM prints the ValidationError that wraps it
-            message = f"1 validation error for {cls}\n  Value error, {message}"
+        if cls:  # a pydantic validator: vLLM prints the ValidationError that wraps it (an assert: "Assertion failed")
+            raised_as = stretch.get("raised_as", check.get("raised_as", "Value error"))
+            message = f"1 validation error for {cls}\n  {raised_as}, {message}"
         out.append({"id": check["id"], "exception": exception, "message": message,
                     "source": source_in(stretch["source"], release), "when": when})
     return out
