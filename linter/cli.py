@@ -259,6 +259,12 @@ def vram_command(model, serve_args, reading, fmt):
     if not settings.hardware:
         click.echo("vllm-lint: vram needs the GPU: --gpu rtx-4090 (or hardware: in the configuration)", err=True)
         sys.exit(EXIT_ERROR)
+    from vllm_lint.vllm.release import load_release
+
+    parsed = load_release(settings.vllm_version).parse(list(serve_args), model=model)
+    if not parsed.ok:  # an estimate of a launch vLLM would refuse to start would be an estimate of nothing
+        click.echo(f"vllm-lint: vllm serve {settings.vllm_version} rejects these arguments: {parsed.error}", err=True)
+        sys.exit(EXIT_ERROR)
     with tempfile.TemporaryDirectory(prefix="vllm-lint-vram-") as tmp:
         script = Path(tmp) / "launch.sh"
         script.write_text("vllm serve " + " ".join(shlex.quote(w) for w in (model, *serve_args)) + "\n", encoding="utf-8")

@@ -142,8 +142,8 @@ def simulate(paths, settings, to: str, source: str | None = None, compose_files=
             elif f.code not in CLI_CODES + ENV_CODES:
                 change.other_gone.append(f)
         change.defaults = changed_defaults(d0, r0, r1)
-        change.engine = engine_changes(d0, r0.name, r1.name, before.feasibility_of(d0))
         f0, f1 = before.feasibility_of(d0), after.feasibility_of(d1)
+        change.engine = engine_changes(d0, r0.name, r1.name, f0, f1)
         if f0.estimate is not None and f1.estimate is not None:
             e0, e1 = f0.estimate, f1.estimate
             change.memory = {"kv_cache_tokens": (e0.kv_cache_tokens, e1.kv_cache_tokens),
@@ -213,9 +213,10 @@ def _stretch(items, release):
     return None
 
 
-def engine_changes(d, before: str, after: str, feasibility) -> list[str]:
+def engine_changes(d, before: str, after: str, feasibility, feasibility_after=None) -> list[str]:
     """What knowledge/vllm/engine.yaml says changes between the releases: the engine, whether CUDA graphs count in
-    the budget, the scheduler defaults by GPU."""
+    the budget (with the launch's own graph estimate when there is one: the KV cache line gives the net effect,
+    which other changes such as the activation profile can outweigh), the scheduler defaults by GPU."""
     data = load_knowledge("vllm/engine.yaml")
     out = []
     e0, e1 = _stretch(data["engines"], before), _stretch(data["engines"], after)
@@ -223,9 +224,14 @@ def engine_changes(d, before: str, after: str, feasibility) -> list[str]:
         if e0["engine"] != e1["engine"]:
             out.append(f"engine {e0['engine'].upper()} -> {e1['engine'].upper()} ({e1['source']})")
         if e0["cuda_graphs_in_budget"] != e1["cuda_graphs_in_budget"]:
-            out.append("CUDA graph memory " + ("now counted inside --gpu-memory-utilization: the KV cache gets less"
-                                               if e1["cuda_graphs_in_budget"] else "no longer counted in the budget")
-                       + f" ({e1['source']})")
+            counted = e1["cuda_graphs_in_budget"]
+            f = feasibility_after if counted else feasibility
+            graphs = max((g.cuda_graph.gib for g in f.estimate.gpus), default=None) \
+                if f is not None and f.estimate is not None else None
+            amount = f" (about {graphs:.2f} GiB per GPU for this launch)" if graphs else ""
+            out.append(f"CUDA graph memory{amount} "
+                       + ("now counted inside --gpu-memory-utilization: that much less is left for the KV cache"
+                          if counted else "no longer counted in the budget") + f" ({e1['source']})")
     t0, t1 = _stretch(data["api_server_defaults"], before), _stretch(data["api_server_defaults"], after)
     if t0 is not t1 and t1 is not None and not (d.arg("max-num-batched-tokens") and d.arg("max-num-seqs")):
         gpu = feasibility.gpus[0][1] if feasibility is not None and feasibility.gpus else None

@@ -56,3 +56,23 @@ def test_unknown_target(tmp_path):
     write(tmp_path, COMPOSE)
     out = CliRunner().invoke(main, ["upgrade", str(tmp_path), "--to", "0.1.0", "--offline"])
     assert out.exit_code == 2
+
+
+def test_cuda_graphs_in_budget_gives_this_launchs_graph_estimate(tmp_path):
+    # 0.11.0 captures CUDA graphs after the KV cache is sized; 0.33.0 counts them inside the budget. The change line
+    # gives the launch's own graph estimate and leaves the net effect to the KV cache line (the activation profile
+    # also changes between the releases, so the KV cache need not shrink).
+    write(tmp_path, {"compose.yaml": """
+    services:
+      chat:
+        image: vllm/vllm-openai:v0.11.0
+        command: ["Qwen/Qwen3-8B", "--max-model-len", "32768"]
+    """})
+    settings = Settings(root=tmp_path, offline=True, hardware="rtx-4090")
+    report = simulate([tmp_path], settings, "0.33.0")
+    (change,) = report.launches
+    line = next(x for x in change.engine if x.startswith("CUDA graph memory"))
+    assert "now counted inside --gpu-memory-utilization" in line and "GiB per GPU for this launch" in line
+    assert "gets less" not in line
+    quiet = simulate([tmp_path], settings, "0.11.0")
+    assert not any(x.startswith("CUDA graph memory") for x in quiet.launches[0].engine)

@@ -126,6 +126,18 @@ def test_vram_command_errors_are_diagnostics():
     assert unknown.exit_code == 2 and "no estimate" in unknown.output and "Traceback" not in unknown.output
 
 
+def test_vram_command_refuses_arguments_the_release_rejects():
+    # an estimate of a launch vLLM would not start is an estimate of nothing: the release's parser says why
+    runner = CliRunner()
+    base = ["vram", QWEN3_8B, "--gpu", "rtx-4090", "--offline", "--vllm-version", "0.11.0"]
+    typo = runner.invoke(main, [*base, "--max-model-length", "8192"])
+    assert typo.exit_code == 2 and "rejects these arguments" in typo.output and "--max-model-length" in typo.output
+    bad = runner.invoke(main, [*base, "--max-model-len", "1x"])
+    assert bad.exit_code == 2 and "invalid human_readable_int value: '1x'" in bad.output
+    good = runner.invoke(main, [*base, "--max-model-len", "8k"])
+    assert good.exit_code == 0, good.output
+
+
 def test_report_formats(tmp_path):
     from conftest import write
 
