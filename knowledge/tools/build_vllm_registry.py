@@ -22,10 +22,11 @@ parsers.yaml
     ``_REASONING_PARSERS_TO_REGISTER`` / ``_TOOL_PARSERS_TO_REGISTER`` in ``vllm/reasoning/``,
     ``vllm/entrypoints/openai/reasoning_parsers/``, ``vllm/tool_parsers/`` and
     ``vllm/entrypoints/openai/tool_parsers/``; before any registry existed (0.6.0) the ``choices``
-    of ``--tool-call-parser`` in ``vllm/entrypoints/openai/cli_args.py``. ``families`` (which
-    parsers vLLM's documentation names for a model family) is not in the release sdists (they ship
-    no ``docs/``): it comes from ``FAMILIES`` below, which cites the documentation pages, and the
-    script adds the family's architectures' ranges from the registries.
+    of ``--tool-call-parser`` in ``vllm/entrypoints/openai/cli_args.py``. ``tool_formats`` and
+    ``families`` (which parsers vLLM's documentation names for a chat template's tool-call format and
+    for a model family) are not in the release sdists (they ship no ``docs/``): they are kept by hand
+    at the end of the file, each with the docs page, test or template it cites, and regenerating
+    keeps that part verbatim (``KEPT_FROM``).
 
 quantization.yaml
     ``--quantization`` names of each release (keys of the ``QUANTIZATION_METHODS`` dict, or the
@@ -396,36 +397,20 @@ def read_parsers(root: Path) -> tuple[dict[str, dict[str, dict]], set[str]]:
     return found, read
 
 
-# Which parsers vLLM's documentation names for a model family. The release sdists ship no docs/,
-# so these cite the documentation pages (vllm-project/vllm docs/features/*.md, published on
-# docs.vllm.ai); the script adds each architecture's range from the registries.
-FAMILIES = {
-    "qwen3": {
-        "reasoning_parser": "qwen3",
-        "reasoning_parser_source": ("vllm-project/vllm docs/features/reasoning_outputs.md, 'Supported Models' table: "
-                                    "'Qwen3 series | qwen3' (read at commit 00256d59e65973d42db9150c28218fce69615b13; "
-                                    "same row on https://docs.vllm.ai/en/v0.10.0/features/reasoning_outputs.html and "
-                                    "https://docs.vllm.ai/en/v0.11.2/features/reasoning_outputs/; the v0.8.3 table lists only "
-                                    "deepseek_r1 and granite). The page's examples: vllm serve Qwen/Qwen3-8B --reasoning-parser qwen3"),
-        "reasoning_note": ("Same page: Qwen3 reasoning is on by default, chat_template_kwargs enable_thinking=False turns it off; "
-                           "QwQ-32B uses deepseek_r1. The parser's docstring says 'Reasoning parser for the Qwen3 model' "
-                           "(vllm/reasoning/qwen3_reasoning_parser.py, 0.9.0) and 'the Qwen3/Qwen3.5 model family' (0.19.0)."),
-        "tool_call_parser": "hermes",
-        "tool_call_parser_source": ("vllm-project/vllm docs/features/tool_calling.md, section 'Qwen Models': the Qwen2.5 chat "
-                                    "template has Hermes-style tool use, so the hermes parser enables tool calls for Qwen models; "
-                                    "Flags: --tool-call-parser hermes (read at commit 0064cc9cb1ae57b1308015d48a57462fa27a68f2)"),
-        "tool_note": ("That section names Qwen/Qwen2.5-* and Qwen/QwQ-32B, not Qwen3 by name; Qwen3-Coder models have their own "
-                      "section (--tool-call-parser qwen3_xml)."),
-        "model_types": ["qwen3", "qwen3_moe", "qwen3_vl", "qwen3_vl_moe"],
-        "model_types_note": ("config.json model_type; qwen3 and qwen3_vl as in knowledge/models/Qwen--Qwen3-8B.json and "
-                             "Qwen--Qwen3-VL-32B-Instruct.json; each equals the vLLM module of the registry entry (module field)."),
-        "architectures": ["Qwen3ForCausalLM", "Qwen3MoeForCausalLM", "Qwen3VLForConditionalGeneration",
-                          "Qwen3VLMoeForConditionalGeneration"],
-    },
-}
+#: The hand-kept part of parsers.yaml starts at this line (tool_formats, families: what vLLM's documentation, tests
+#: and example templates say, each with its source; tests/test_parser_families.py checks them against the generated
+#: tables). Regenerating keeps it verbatim, comments included.
+KEPT_FROM = "# tool_formats:"
 
 
-def build_parsers(src: Path, releases: list[str], arch_per_release: dict) -> tuple[dict, list[str]]:
+def kept_part(path: Path) -> str:
+    """The hand-kept tail of an existing parsers.yaml ('' when there is none)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    at = text.find("\n" + KEPT_FROM)
+    return text[at + 1:] if at >= 0 else ""
+
+
+def build_parsers(src: Path, releases: list[str]) -> tuple[dict, list[str]]:
     per: dict[str, dict] = {}
     used: dict[str, list[str]] = defaultdict(list)
     for r in releases:
@@ -449,33 +434,6 @@ def build_parsers(src: Path, releases: list[str], arch_per_release: dict) -> tup
                 item["ranges"] = entry["ranges"]
             table[name] = item
         out[key] = table
-    families = {}
-    arch_releases = [r for r in releases if r in arch_per_release]
-    for fam, spec in FAMILIES.items():
-        rp, tp = spec["reasoning_parser"], spec["tool_call_parser"]
-        archs = {}
-        for a in spec["architectures"]:
-            present = [r for r in arch_releases if a in arch_per_release[r]]
-            if present:
-                archs[a] = {**life(present, arch_releases), "module": arch_per_release[present[-1]][a][2]}
-        families[fam] = {
-            "reasoning_parser": rp,
-            "reasoning_parser_since": out["reasoning_parsers"][rp]["since"] if rp in out["reasoning_parsers"] else None,
-            "reasoning_parser_source": spec["reasoning_parser_source"],
-            "reasoning_note": spec["reasoning_note"],
-            "tool_call_parser": tp,
-            "tool_call_parser_since": out["tool_call_parsers"][tp]["since"] if tp in out["tool_call_parsers"] else None,
-            "tool_call_parser_source": spec["tool_call_parser_source"],
-            "tool_note": spec["tool_note"],
-            # other names registered to the same class as the recommended parser (aliases), newest release
-            "tool_call_parser_aliases": {n: {"since": e["since"], **({"until": e["until"]} if "until" in e else {})}
-                                         for n, e in out["tool_call_parsers"].items()
-                                         if n != tp and e.get("class") and e.get("class") == out["tool_call_parsers"].get(tp, {}).get("class")},
-            "model_types": spec["model_types"],
-            "model_types_note": spec["model_types_note"],
-            "architectures": archs,
-        }
-    out["families"] = families
     header = [
         "# --reasoning-parser and --tool-call-parser names each vLLM release registers, read from its sources.",
         f"# Generated by {SCRIPT} (do not edit by hand) from the release sources, files read:",
@@ -487,8 +445,10 @@ def build_parsers(src: Path, releases: list[str], arch_per_release: dict) -> tup
         "# names, the _REASONING_PARSERS_TO_REGISTER / _TOOL_PARSERS_TO_REGISTER tables, and (0.6.0, no registry) the",
         "# choices of --tool-call-parser. Not included: the unified vllm/parser ParserManager (0.16.0 to 0.22.1), which",
         "# registers no --reasoning-parser/--tool-call-parser name.",
-        "# families: which parsers vLLM's documentation names for a family. The sdists ship no docs/, so each cites the",
-        "# vllm-project/vllm docs page; *_since and the architecture ranges are from the sources.",
+        "# tool_formats and families (below the generated tables, kept by hand): which parsers vLLM's documentation names",
+        "# for a chat template's tool-call format and for a model family. The sdists ship no docs/, so each cites the",
+        "# vllm-project/vllm docs page, test or example template at a commit; each parser's since/until is the one of",
+        "# the tables above (tests/test_parser_families.py checks it).",
     ]
     return out, header
 
@@ -837,8 +797,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     arch, header, arch_per_release = build_architectures(args.src, releases)
     write_yaml(args.out / "architectures.yaml", header, arch)
-    parsers, header = build_parsers(args.src, releases, arch_per_release)
+    parsers, header = build_parsers(args.src, releases)
+    kept = kept_part(args.out / "parsers.yaml")
     write_yaml(args.out / "parsers.yaml", header, parsers)
+    if kept:
+        with open(args.out / "parsers.yaml", "a", encoding="utf-8") as out:
+            out.write(kept)
     quant, header = build_quantization(args.src, releases)
     write_yaml(args.out / "quantization.yaml", header, quant)
     print(f"{len(arch['architectures'])} architectures, {len(parsers['reasoning_parsers'])} reasoning parsers, "

@@ -257,7 +257,9 @@ def entry_of(meta: ModelMeta, model: str, revision: str | None, tokenizer: dict 
 
 def tokenizer_info(meta: ModelMeta, folder: Path | None = None, fetch=None) -> dict | None:
     """Whether the tokenizer has a chat template, from tokenizer_config.json (read from ``folder``, or got
-    with ``fetch(name) -> Path``) and the chat_template.jinja / .json files; None when nothing says."""
+    with ``fetch(name) -> Path``) and the chat_template.jinja / .json files; None when nothing says. With
+    ``tool_format`` when the template's text writes a known tool-call format (``tool_formats`` of
+    ``knowledge/vllm/parsers.yaml``): what VLL208 tells the model family by first."""
     files = set(meta.files or ())
     separate = sorted(files & set(CHAT_TEMPLATE_FILES))
     config = None
@@ -278,14 +280,58 @@ def tokenizer_info(meta: ModelMeta, folder: Path | None = None, fetch=None) -> d
             config = None
     if config is not None:
         template = config.get("chat_template")
-        return {"chat_template": bool(template) or bool(separate),
+        info = {"chat_template": bool(template) or bool(separate),
                 "from": "tokenizer_config.json" if template else (separate[0] if separate else "tokenizer_config.json"),
                 "tokenizer_class": config.get("tokenizer_class") if isinstance(config.get("tokenizer_class"), str) else None}
+        return _with_tool_format(info, [*_templates_in(config), *_template_files(separate, folder, fetch)])
     if separate:
-        return {"chat_template": True, "from": separate[0], "tokenizer_class": None}
+        return _with_tool_format({"chat_template": True, "from": separate[0], "tokenizer_class": None},
+                                 _template_files(separate, folder, fetch))
     if meta.files is not None and "tokenizer_config.json" not in files:
         return {"chat_template": False, "from": "no tokenizer_config.json in the repository", "tokenizer_class": None}
     return None
+
+
+def _templates_in(config: dict) -> list[str]:
+    """tokenizer_config.json's chat_template: one text, or a list of named templates ("default", "tool_use")."""
+    template = config.get("chat_template")
+    if isinstance(template, str):
+        return [template]
+    if isinstance(template, list):
+        return [t["template"] for t in template if isinstance(t, dict) and isinstance(t.get("template"), str)]
+    return []
+
+
+def _template_files(names: list[str], folder: Path | None, fetch) -> list[str]:
+    """The texts of chat_template.jinja / chat_template.json, read from ``folder`` or got with ``fetch``."""
+    from vllm_lint.sources.source_file import UnreadableFile, read_text
+
+    if folder is None and fetch is None:
+        return []
+    texts = []
+    for name in names:
+        try:
+            path = Path(folder) / name if folder is not None else Path(fetch(name))
+        except Exception:  # the Hub could not give it: it says nothing of the format, the rest stays
+            continue
+        try:
+            text = read_text(path)
+            if name.endswith(".json"):
+                data = json.loads(text)
+                text = data.get("chat_template") if isinstance(data, dict) else None
+        except (UnreadableFile, OSError, ValueError):
+            continue
+        if isinstance(text, str):
+            texts.append(text)
+    return texts
+
+
+def _with_tool_format(info: dict, templates: list[str]) -> dict:
+    """``info`` with ``tool_format`` when the templates' text writes one known tool-call format."""
+    from vllm_lint.vllm.support import tool_format_of
+
+    fmt = tool_format_of("\n".join(templates)) if templates else None
+    return {**info, "tool_format": fmt} if fmt else info
 
 
 def _hub_fetcher(meta: ModelMeta, request: ModelRequest, cache: Path):

@@ -194,6 +194,13 @@ class ModelMeta:
             return True
         return None
 
+    @property
+    def tool_format(self) -> str | None:
+        """The tool-call format the checkpoint's chat template writes (a key of ``tool_formats`` in
+        ``knowledge/vllm/parsers.yaml``, found by its markers when the template was read); None when not known."""
+        value = self.tokenizer.get("tool_format") if isinstance(self.tokenizer, dict) else None
+        return value if isinstance(value, str) and value else None
+
     # ------------------------------------------------------------------ code
 
     @property

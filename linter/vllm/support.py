@@ -1,10 +1,11 @@
 """Support: what a vLLM release serves and on which GPUs — model architectures
-(``knowledge/vllm/architectures.yaml``), reasoning and tool-call parsers and the parsers of model
-families (``knowledge/vllm/parsers.yaml``), and the GPU needs of quantization methods
-(``knowledge/vllm/quantization.yaml``); all generated from each release's source by
-``knowledge/tools/build_vllm_registry.py``."""
+(``knowledge/vllm/architectures.yaml``), reasoning and tool-call parsers, the tool-call formats of chat
+templates and the parsers of model families (``knowledge/vllm/parsers.yaml``), and the GPU needs of
+quantization methods (``knowledge/vllm/quantization.yaml``); the tables generated from each release's
+source by ``knowledge/tools/build_vllm_registry.py``, the formats and families cited from vLLM's docs."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from packaging.version import Version
@@ -87,10 +88,54 @@ def parsers_in(kind: str, version: str) -> list[str]:
     return list(_parsers_in(kind, version))
 
 
-def family_of(meta) -> tuple[str, dict] | None:
-    """(family, its parser recommendations) of a model, from its model_type or architecture."""
-    model_types = {meta.model_type, meta.text_config.get("model_type")} - {None}
-    for name, family in _load("vllm/parsers.yaml")["families"].items():
-        if model_types & set(family.get("model_types", ())) or set(meta.architectures) & set(family.get("architectures", {})):
-            return name, family
+def tool_formats() -> dict[str, dict]:
+    """Tool-call format -> {label, markers, unless, templates, source, tool_call_parsers} (``tool_formats`` of
+    ``knowledge/vllm/parsers.yaml``)."""
+    return _load("vllm/parsers.yaml").get("tool_formats") or {}
+
+
+def families() -> dict[str, dict]:
+    """Model family -> {label, model_ids, model_types, tool_formats, tool_call_parsers, reasoning_parsers, ...}."""
+    return _load("vllm/parsers.yaml").get("families") or {}
+
+
+def tool_format_of(template: str) -> str | None:
+    """The tool-call format a chat template's text writes: the one format whose markers are all in it (and none of
+    its ``unless``); None when no format's are, or when several formats' are."""
+    found = [name for name, fmt in tool_formats().items()
+             if fmt.get("markers") and all(m in template for m in fmt["markers"])
+             and not any(m in template for m in fmt.get("unless", ()))]
+    return found[0] if len(found) == 1 else None
+
+
+def example_template_format(file_name: str) -> str | None:
+    """The tool-call format of one of vLLM's example templates (``examples/*.jinja``), by its file name."""
+    for name, fmt in tool_formats().items():
+        if file_name in fmt.get("templates", ()):
+            return name
     return None
+
+
+def family_of(meta) -> tuple[str, dict] | None:
+    """(family, its entry) of a model, told by its model id: the one family whose ``model_ids`` patterns match it and
+    whose ``model_types`` (when it lists some) hold its config.json model_type. None when no family's or several
+    families' do, and when the model's own chat template writes a tool-call format the family's templates do not:
+    a family that is not sure is not judged."""
+    model_types = {meta.model_type, meta.text_config.get("model_type")} - {None}
+    found = [(name, family) for name, family in families().items()
+             if any(re.search(p, meta.model_id) for p in family["model_ids"])
+             and (not family.get("model_types") or model_types & set(family["model_types"]))]
+    if len(found) != 1:
+        return None
+    fmt = meta.tool_format
+    if fmt in tool_formats() and fmt not in found[0][1].get("tool_formats", ()):
+        return None
+    return found[0]
+
+
+def same_parsers(kind: str, names: list[str]) -> set[str]:
+    """``names`` and the other names that register the same parser class (in the newest release that has them):
+    ``qwen3_json`` for ``hermes``, ``llama4_json`` for ``llama3_json``."""
+    table = parsers(kind)
+    classes = {table[n].get("class") for n in names if n in table} - {None}
+    return set(names) | {n for n, entry in table.items() if entry.get("class") in classes}
