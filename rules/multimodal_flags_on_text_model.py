@@ -4,7 +4,10 @@
 Reports ``--limit-mm-per-prompt``, ``--mm-processor-kwargs``, ``--mm-encoder-tp-mode``,
 ``--skip-mm-profiling`` and the other ``--mm-*`` options on a model whose ``config.json`` has no
 vision or audio part: vLLM builds its multimodal config only for multimodal models
-(``ModelConfig.__post_init__``, ``vllm/config/model.py``) and drops these options without a word.
+(``ModelConfig.__post_init__``, ``vllm/config/model.py``) and drops these options without a word. Where a
+release stops on one of them instead (0.9.2's ``ModelConfig._init_multimodal_config`` refuses
+``--limit-mm-per-prompt``, ``--mm-processor-kwargs`` and ``--disable-mm-preprocessor-cache`` on a text-only
+model), VLL209 reports that error and this rule says nothing of the option.
 On a vision model, checks ``max_pixels`` / ``min_pixels`` in ``--mm-processor-kwargs`` against the
 processor's own limits (``preprocessor_config.json``).
 
@@ -37,7 +40,11 @@ MM_OPTIONS = ("limit-mm-per-prompt", "mm-processor-kwargs", "mm-encoder-tp-mode"
 def check(deployment, ctx):
     meta = ctx.model
     if not meta.is_multimodal:
+        stopping = _refused_on_text_models(ctx.release)
         for arg in deployment.args:
+            option = ctx.release.option("--" + arg.name) if ctx.release is not None else None
+            if option is not None and option.dest in stopping:
+                continue  # this release stops on it (an engine check: VLL209's error), it does not ignore it
             if arg.name in MM_OPTIONS:
                 yield ctx.finding(arg.flag_span, f"--{arg.name} on {meta.model_id}, a text-only model "
                                   f"({', '.join(meta.architectures) or meta.model_type}): vLLM ignores it",
@@ -58,6 +65,20 @@ def check(deployment, ctx):
     elif high and asked > high:
         yield ctx.finding(span, f"max_pixels {asked} is above the processor's max_pixels {high}", severity="info",
                           hint=f"at most {high}")
+
+
+def _refused_on_text_models(release) -> set[str]:
+    """The dests of the engine checks that stop ``release`` on a text-only model (``model: text_only`` items)."""
+    if release is None:
+        return set()
+    from vllm_lint.vllm import engine_checks
+
+    out = set()
+    for check, stretch in engine_checks.applicable(release.name):
+        when = stretch.get("when", check["when"])
+        if any(item.get("model") == "text_only" for item in when):
+            out.update(item["dest"] for item in when if "dest" in item and item.get("truthy") is True)
+    return out
 
 
 def _processor_limits(pre: dict) -> tuple[int | None, int | None]:

@@ -47,13 +47,15 @@ def check(deployment, ctx):
     release = ctx.release
     if deployment.launcher not in ("vllm serve", "api_server", "image entrypoint"):
         return
-    values = LaunchValues(release, deployment)
+    values = LaunchValues(release, deployment, lambda: ctx.model)
     basis = release_basis(ctx)
     severity = basis.severity(ctx.rule.severity)
 
     def span_of(when):
         """The first option of the condition that the file writes (else the launch)."""
         for item in when:
+            if "dest" not in item:
+                continue  # a fact of the model, not an option
             option = release.option_by_dest(item["dest"].partition(".")[0])
             arg = deployment.arg(option.canonical.lstrip("-")) if option is not None else None
             if arg is not None:
@@ -66,7 +68,7 @@ def check(deployment, ctx):
                           hint="give the option it asks for, or remove the one that needs it")
     checked = set()  # the options of a failed engine check: vLLM stops there, before validating their fields
     for failed in engine_checks.failing(release.name, values.value_of):
-        checked.update(item["dest"].partition(".")[0] for item in failed["when"])
+        checked.update(item["dest"].partition(".")[0] for item in failed["when"] if "dest" in item)
         yield ctx.finding(span_of(failed["when"]), f"{basis.text} stops building the engine config: "
                           f"{failed['exception']}: {failed['message']} ({failed['source']})", severity=severity,
                           hint="change one of the options the check names")

@@ -28,6 +28,8 @@ def test_engine_checks_validate_against_their_schema():
 
 def _dests(when):
     for item in when:
+        if "dest" not in item:
+            continue  # a fact of the model's metadata
         yield item["dest"].partition(".")[0]
         for key in ("not_multiple_of",):
             if key in item:

@@ -13,12 +13,21 @@ and one test of its value:
 - ``not_multiple_of: other``: the value is a number that the other option's value does not divide;
 - ``in`` / ``not_in``: a list of values, compared as strings (``str(value)``; with ``ignore_case: true``, as
   vLLM's ``value.upper()`` lookups of enum member names compare);
-- ``not_object: true|false``: the value is given and is not (is) a JSON object.
+- ``not_object: true|false``: the value is given and is not (is) a JSON object;
+- ``matches`` / ``not_matches``: a regular expression that is (is not) found in the given value (``re.search`` on
+  ``str(value)``; a value not given matches neither);
+- ``not_version: true``: the value is given and is not a version that ``packaging.version.parse`` reads (as vLLM's
+  validators parse one).
+
+An item names ``model: FACT`` instead of a dest for what the model's metadata says: ``value_of("model:FACT")``
+(:class:`~vllm_lint.vllm.launch_values.LaunchValues` lists the facts; unknown without the metadata).
 
 ``default`` replaces a None value before the test. An item on a value known only at run time never holds, so a
 check is judged only on what the file says.
 """
 from __future__ import annotations
+
+import re
 
 __all__ = ["holds", "value", "format_message"]
 
@@ -49,7 +58,7 @@ def _number(v):
 
 
 def _holds(item: dict, value_of) -> bool:
-    known, got = value(item["dest"], value_of)
+    known, got = value_of("model:" + item["model"]) if "model" in item else value(item["dest"], value_of)
     if not known:
         return False
     if got is None and "default" in item:
@@ -60,6 +69,11 @@ def _holds(item: dict, value_of) -> bool:
         return (got is None) == item["none"]
     if "not_object" in item:
         return got is not None and isinstance(got, dict) != item["not_object"]
+    if "matches" in item or "not_matches" in item:
+        found = got is not None and re.search(item.get("matches", item.get("not_matches")), str(got)) is not None
+        return found if "matches" in item else (got is not None and not found)
+    if "not_version" in item:
+        return got is not None and _is_version(str(got)) != item["not_version"]
     if "in" in item or "not_in" in item:
         fold = str.upper if item.get("ignore_case") else str
         listed = got is not None and fold(str(got)) in [fold(str(v)) for v in item.get("in", item.get("not_in"))]
@@ -81,6 +95,16 @@ def _holds(item: dict, value_of) -> bool:
     return _COMPARE[op](number, bound)
 
 
+def _is_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
 def holds(when: list[dict], value_of) -> bool:
     """Whether every item of ``when`` holds."""
     return all(_holds(item, value_of) for item in when)
@@ -88,14 +112,17 @@ def holds(when: list[dict], value_of) -> bool:
 
 def format_message(message: str, value_of) -> str:
     """``message`` with each ``{dest}`` replaced by the value as vLLM prints it (``str``; ``{dest!upper}``: the
-    value upper-cased, as a message about an enum member name prints it; ``{dest!r}``: Python's ``repr``, as
-    pydantic's ``input_value=`` prints it)."""
-    import re
+    value upper-cased, as a message about an enum member name prints it; ``{dest!lower}``: lower-cased, as a value a
+    validator lower-cases first prints it; ``{dest!r}``: Python's ``repr``, as
+    pydantic's ``input_value=`` prints it; ``{dest!type}``: the name of the value's Python type, as an
+    AttributeError on the value prints it)."""
 
     def sub(m):
         known, got = value(m.group(1), value_of)
         if not known:
             return m.group(0)
-        return {"upper": lambda v: str(v).upper(), "r": repr}.get(m.group(2), str)(got)
+        shown = {"upper": lambda v: str(v).upper(), "lower": lambda v: str(v).lower(), "r": repr,
+                 "type": lambda v: type(v).__name__}
+        return shown.get(m.group(2), str)(got)
 
-    return re.sub(r"\{([a-z_][a-z0-9_.]*)(?:!(upper|r))?\}", sub, message)
+    return re.sub(r"\{([a-z_][a-z0-9_.]*)(?:!(upper|lower|r|type))?\}", sub, message)

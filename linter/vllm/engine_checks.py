@@ -54,7 +54,8 @@ def failing(release: str, value_of) -> list[dict]:
         cls = stretch.get("class", check.get("class"))
         if cls:  # a pydantic validator: vLLM prints the ValidationError that wraps it (an assert: "Assertion failed")
             raised_as = stretch.get("raised_as", check.get("raised_as", "Value error"))
-            message = f"1 validation error for {cls}\n  {raised_as}, {message}"
+            field = stretch.get("field", check.get("field"))  # a field_validator: pydantic names the field
+            message = f"1 validation error for {cls}\n" + (f"{field}\n" if field else "") + f"  {raised_as}, {message}"
         out.append({"id": check["id"], "exception": exception, "message": message,
                     "source": source_in(stretch["source"], release), "when": when})
     return out
