@@ -137,3 +137,21 @@ def test_numa_checks_fire_on_valid_values_without_numa_bind(tmp_path, args):
     [message] = vll209_messages(tmp_path, "0.33.0", args)
     assert "numa_bind_nodes and numa_bind_cpus require numa_bind=True." in message
     assert vll209_messages(tmp_path, "0.33.0", args + " --numa-bind") == []
+
+
+@pytest.mark.parametrize("release,args,words", [
+    ("0.20.2", "--numa-bind-cpus auto", "numa_bind_cpus\n  Value error, numa_bind_cpus entries must use numactl CPU "
+                                        "list syntax, for example '0-3' or '0,2,4-7'."),
+    ("0.33.0", "--numa-bind-cpus 0-3 x", "numa_bind_cpus\n  Value error, numa_bind_cpus entries must use numactl"),
+    ("0.33.0", "--numa-bind-nodes 0 -1", "numa_bind_nodes\n  Value error, numa_bind_nodes must contain non-negative "
+                                         "integers.")])
+def test_numa_field_validators(tmp_path, release, args, words):
+    [message] = vll209_messages(tmp_path, release, args)
+    assert "ValidationError: 1 validation error for ParallelConfig\n" + words in message
+
+
+def test_numa_field_validators_quiet_on_valid_and_run_time_values(tmp_path):
+    for args in ("--numa-bind --numa-bind-cpus 0-3 4,6-7", "--numa-bind --numa-bind-nodes 0 1",
+                 "--numa-bind --numa-bind-cpus $CPUS"):
+        assert vll209_messages(tmp_path, "0.33.0", args) == [], args
+    assert not any("numactl" in m for m in vll209_messages(tmp_path, "0.19.1", "--numa-bind-cpus auto"))
