@@ -155,3 +155,23 @@ def test_numa_field_validators_quiet_on_valid_and_run_time_values(tmp_path):
                  "--numa-bind --numa-bind-cpus $CPUS"):
         assert vll209_messages(tmp_path, "0.33.0", args) == [], args
     assert not any("numactl" in m for m in vll209_messages(tmp_path, "0.19.1", "--numa-bind-cpus auto"))
+
+
+def test_spec_flags_of_0_33_build_the_speculative_object(tmp_path):
+    sc = "ValidationError: 1 validation error for SpeculativeConfig\n  Value error, "
+    [method] = vll209_messages(tmp_path, "0.33.0", "--spec-method deepseek_mtp")
+    assert sc + "num_speculative_tokens must be provided with speculative model" in method
+    [tokens] = vll209_messages(tmp_path, "0.33.0", "--spec-tokens 16")
+    assert sc + "num_speculative_tokens was provided but without speculative model." in tokens
+    for args in ("--spec-method mtp --spec-tokens 2", "--spec-method ngram --spec-tokens 3",
+                 "--spec-model org/draft --spec-tokens 4", "--spec-method $METHOD"):
+        assert vll209_messages(tmp_path, "0.33.0", args) == [], args
+    # an MTP model type in the object is taken as mtp too
+    [legacy] = vll209_messages(tmp_path, "0.33.0", "--speculative-config '{\"method\": \"qwen3_next_mtp\"}'")
+    assert "num_speculative_tokens must be provided" in legacy
+
+
+def test_additional_config_not_an_object_on_0_33(tmp_path):
+    [message] = vll209_messages(tmp_path, "0.33.0", "--additional-config 1k")
+    assert "2 validation errors for VllmConfig\nadditional_config.dict[any,any]" in message
+    assert vll209_messages(tmp_path, "0.33.0", "--additional-config '{\"a\": 1}'") == []
