@@ -16,10 +16,10 @@ Checks, from the model's ``config.json``, what vLLM checks when it builds the sh
 With ``--enable-expert-parallel --enable-eplb``, the experts (``n_routed_experts`` / ``num_experts`` plus
 ``--eplb-config``'s ``num_redundant_experts``) must divide by the expert-parallel size (tensor × data parallel):
 "EPLB currently only supports even distribution of experts across ranks." (``FusedMoE``,
-``vllm/model_executor/layers/fused_moe/layer.py:1019`` in 0.11.0, ``:274`` in 0.33.0); redundant experts
-without ``--enable-eplb`` are refused ("num_redundant_experts is set to N but EPLB is not enabled",
-``vllm/config/parallel.py:441`` in 0.11.0). Without EPLB an uneven split is allowed (``determine_expert_map``
-gives the remainder to the first ranks) and not reported.
+``vllm/model_executor/layers/fused_moe/layer.py:1019`` in 0.11.0, ``:274`` in 0.33.0). Redundant experts
+without ``--enable-eplb`` are refused whatever the model: VLL209 reports that, with each release's words
+(``knowledge/vllm/engine_checks.yaml``). Without EPLB an uneven split is allowed (``determine_expert_map`` gives
+the remainder to the first ranks) and not reported.
 
 When only a quantized checkpoint's name is known (its own metadata cannot be had: offline, gated)
 and its base model's is (``Qwen/Qwen3-32B`` for ``Qwen/Qwen3-32B-AWQ``), the head counts are checked
@@ -111,12 +111,7 @@ def _expert_parallel(deployment, ctx):
     version = ctx.release.name if ctx.release is not None else None
     redundant_arg, redundant = _redundant(deployment)
     eplb = deployment.flag_set("enable-eplb")
-    if redundant and not eplb:
-        message = facts["redundant_without_eplb"]["message"].format(n=redundant)
-        yield ctx.finding(redundant_arg.value_or_flag_span, f"vLLM stops with \"{message}\" "
-                          f"({facts['redundant_without_eplb']['source']})", hint="--enable-eplb, or no redundant experts")
-        return
-    if not eplb or not deployment.flag_set("enable-expert-parallel"):
+    if not eplb or not deployment.flag_set("enable-expert-parallel"):  # redundant experts without EPLB: VLL209
         return
     dp = deployment.number("data-parallel-size", int) or 1
     ep = deployment.tensor_parallel * max(1, dp)

@@ -445,10 +445,11 @@ def test_eplb_experts_not_divisible_by_the_expert_parallel_size(tmp_path):
     [f] = run(tmp_path, "v0.11.0", ["--model", MOE, "--tensor-parallel-size", "4", "--enable-expert-parallel",
                                     "--enable-eplb", "--eplb-config", '{"num_redundant_experts": 2}'], ["VLL307"]).findings
     assert "128 routed + 2 redundant = 130 experts do not divide by 4" in f.message
-    # redundant experts without EPLB
-    [f] = run(tmp_path, "v0.11.0", ["--model", MOE, "--tensor-parallel-size", "4", "--enable-expert-parallel",
-                                    "--eplb-config", '{"num_redundant_experts": 4}'], ["VLL307"]).findings
-    assert "num_redundant_experts is set to 4 but EPLB is not enabled" in f.message
+    # redundant experts without EPLB: refused whatever the model, VLL209's engine check says it (once)
+    result = run(tmp_path, "v0.11.0", ["--model", MOE, "--tensor-parallel-size", "4", "--enable-expert-parallel",
+                                       "--eplb-config", '{"num_redundant_experts": 4}'], ["VLL307", "VLL209"])
+    [f] = result.findings
+    assert f.code == "VLL209" and "num_redundant_experts is set to 4 but EPLB is not enabled" in f.message
 
 
 @pytest.mark.parametrize("args", [
