@@ -29,6 +29,8 @@ some prompts. Seed report 003 sets ``--dtype ${DTYPE_MEDIUM_VL:-half}`` on
 Remove ``--dtype`` (``auto`` takes the checkpoint's dtype, and float16 for AWQ/GPTQ), or give the
 dtype the kernel supports.
 """
+from vllm_lint.rules._dtype import dtype_of, gpus_without_bfloat16
+
 CODE = "VLL304"
 NAME = "dtype-mismatch"
 CATEGORY = "model"
@@ -40,10 +42,9 @@ _HALF_ONLY_KERNELS = ("awq", "gptq")
 
 
 def check(deployment, ctx):
-    arg = deployment.arg("dtype")
-    if arg is None or not arg.value or any(v.value is None for v in arg.variables):
+    arg, dtype = dtype_of(deployment)
+    if arg is None or dtype is None:
         return
-    dtype = arg.value.strip().lower()
     quant = (deployment.value("quantization") or "").strip().lower()
     meta = ctx.model
     if quant in _HALF_ONLY_KERNELS and dtype in ("bfloat16", "float32", "float"):
@@ -62,8 +63,5 @@ def check(deployment, ctx):
 def _no_bfloat16(deployment, ctx) -> bool:
     """Every GPU of the launch is known and has no bfloat16 (compute capability below 8.0: T4, V100): there
     float16 is vLLM's own way out ("You can use float16 instead"), not a mistake."""
-    from vllm_lint.vllm.startup_checks import data
-
-    gpus, _ = ctx.project.gpus_of(deployment)
-    floor = data()["bfloat16"]["min_capability"]
-    return bool(gpus) and all(g.compute_capability is not None and g.compute_capability * 10 < floor for _, g in gpus)
+    gpus, old = gpus_without_bfloat16(deployment, ctx)
+    return bool(gpus) and len(old) == len(gpus)

@@ -38,6 +38,7 @@ capability 8.0 or more for the model types that refuse float16.
 from vllm_lint.finding import Fix
 from vllm_lint.fixes.edits import replace_value
 from vllm_lint.fixes.insert import add_args
+from vllm_lint.rules._dtype import dtype_of, gpus_without_bfloat16
 from vllm_lint.vllm.startup_checks import data, fact, float16_refusal, source_in
 
 CODE = "VLL311"
@@ -51,10 +52,9 @@ _BF16 = ("bfloat16", "bf16")
 
 
 def check(deployment, ctx):
-    arg = deployment.arg("dtype")
-    if arg is not None and (not arg.value or any(v.value is None for v in arg.variables)):
+    arg, dtype = dtype_of(deployment)
+    if dtype is None:
         return
-    dtype = arg.value.strip().lower() if arg is not None else "auto"
     version = ctx.release.name
     meta = ctx.model
     model_type = meta.model_type if meta is not None else None
@@ -69,9 +69,7 @@ def check(deployment, ctx):
         return
     if dtype not in _BF16 and dtype != "auto":
         return
-    gpus, _ = ctx.project.gpus_of(deployment)
-    old = [g for _, g in (gpus or ()) if g.compute_capability is not None
-           and g.compute_capability * 10 < data()["bfloat16"]["min_capability"]]
+    _, old = gpus_without_bfloat16(deployment, ctx)
     if not old:
         return
     gpu = old[0]

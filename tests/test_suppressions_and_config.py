@@ -77,3 +77,23 @@ def test_exclude_patterns(tmp_path):
     result = lint(tmp_path, {"archive/compose.yaml": LATEST.format(comment=""), "x.bak.yml": LATEST.format(comment=""),
                              "live/compose.yaml": LATEST.format(comment="")}, settings=settings)
     assert [f.span.path for f in result.findings] == ["live/compose.yaml"], [(f.code, f.message) for f in result.findings]
+
+
+def test_exclude_patterns_read_as_gitignore_does(tmp_path):
+    # a pattern with a slash is anchored and its * does not cross folders; ** does; !negation re-includes
+    settings = Settings(root=tmp_path, exclude=["profiles/*.yml", "**/old/", "!profiles/keep.yml"])
+    files = {name: LATEST.format(comment="") for name in (
+        "profiles/a.yml", "profiles/keep.yml", "profiles/sub/b.yml", "deep/old/c.yml", "deep/new/d.yml")}
+    result = lint(tmp_path, files, settings=settings)
+    assert sorted({f.span.path for f in result.findings}) == ["deep/new/d.yml", "profiles/keep.yml",
+                                                              "profiles/sub/b.yml"]
+
+
+def test_a_folder_named_on_the_command_line_is_read_though_a_folder_pattern_excludes_it(tmp_path):
+    # as ruff and ripgrep do for ignore files: what the user names is linted; the walk from the root skips it
+    settings = Settings(root=tmp_path, exclude=["archive/"])
+    files = {"archive/compose.yaml": LATEST.format(comment=""), "live/compose.yaml": LATEST.format(comment="")}
+    named = lint(tmp_path, files, settings=settings, paths=["archive"])
+    assert {f.span.path for f in named.findings} == {"archive/compose.yaml"}
+    walked = lint(tmp_path, settings=settings)
+    assert {f.span.path for f in walked.findings} == {"live/compose.yaml"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vllm_lint.sources.source_file import SourceFile
+from vllm_lint.sources.source_file import SourceFile, UnreadableFile, read_text
 
 
 @dataclass
@@ -38,6 +38,16 @@ class LoadContext:
         if sf is None:
             sf = SourceFile(self.display(path), Path(key), kind=kind)
             self.add_source(key, sf)
+        return sf
+
+    def source_with_text(self, path: Path, kind: str) -> SourceFile | None:
+        """:meth:`source` with its text read once (when it has none yet); None when the file cannot be read."""
+        sf = self.source(path, kind)
+        if not sf.text:
+            try:
+                sf.text = read_text(path)
+            except UnreadableFile:
+                return None
         return sf
 
     def add_source(self, key: str, sf: SourceFile) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from vllm_lint.launch.deployment import Deployment
 from vllm_lint.loaders.keyed import read_documents
-from vllm_lint.sources.source_file import UnreadableFile, read_text
+from vllm_lint.sources.source_file import read_text
 from vllm_lint.sources.span import Span
 from vllm_lint.sources.yamlnodes import YMap, YNode, YScalar, YSeq, load_documents, plain
 
@@ -288,15 +288,6 @@ class _Mapper:
         candidate = self.chart / Path(*parts[1:]) if len(parts) > 1 else None
         return candidate if candidate is not None and candidate.is_file() else None
 
-    def _source(self, path: Path):
-        sf = self.ctx.source(path, "helm-template")
-        if not sf.text:
-            try:
-                sf.text = read_text(path)
-            except UnreadableFile:
-                return None
-        return sf
-
     def remap(self, d: Deployment) -> None:
         from vllm_lint.loaders.kustomize import _replace_spans, _spans
 
@@ -330,9 +321,9 @@ class _Mapper:
 
     def _in_template(self, span: Span) -> Span:
         template = self._template(span.start)
-        source = self._source(template) if template is not None else None
+        source = self.ctx.source_with_text(template, "helm-template") if template is not None else None
         if source is None:
-            chart_sf = self._source(self.chart / "Chart.yaml")
+            chart_sf = self.ctx.source_with_text(self.chart / "Chart.yaml", "helm-template")
             return Span.point(chart_sf.path) if chart_sf is not None else span
         token = self.text[span.start:span.end].strip()
         for form in dict.fromkeys([token, token.strip("\"'")]):

@@ -249,22 +249,13 @@ class _Mapper:
                 if hit is not None:
                     return hit
         target = origin or (candidates[0] if candidates else self.tree.root)
-        source = self._source(target)
+        source = self.ctx.source_with_text(target, "kubernetes")
         return Span.point(source.path) if source is not None else span
-
-    def _source(self, path: Path):
-        sf = self.ctx.source(path, "kubernetes")
-        if not sf.text:
-            try:
-                sf.text = read_text(path)
-            except UnreadableFile:
-                return None
-        return sf
 
     def _find(self, path: Path, token: str) -> Span | None:
         if not token.strip():
             return None
-        source = self._source(path)
+        source = self.ctx.source_with_text(path, "kubernetes")
         if source is None:
             return None
         cursor = self.cursors.get(path, 0)

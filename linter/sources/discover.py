@@ -83,40 +83,34 @@ class Found:
 
 
 class Excluder:
-    """gitignore-style patterns: ``name``, ``dir/``, ``/anchored``, ``**`` and ``!negation``."""
+    """The configuration's ``exclude`` patterns, gitignore-style, matched by ``pathspec`` (git's wildmatch, as
+    the ignore files are: :mod:`.ignorefiles`) against the path relative to ``root``: ``name``, ``dir/``,
+    ``/anchored``, ``**`` and ``!negation``, the last matching pattern wins; a pattern that matches a folder
+    matches what is below it. Except that a ``dir/`` pattern applies to folders only (as vllm-lint has always
+    read it): the walk does not enter the folder, while a file below it reached another way (a compose
+    ``include:``, a folder named on the command line) is not excluded by it."""
 
     def __init__(self, patterns: list[str], root: Path):
         self.root = root
         self.resolved_root = root.resolve()
-        self.rules = []
-        for p in patterns:
-            p = p.strip()
-            if not p or p.startswith("#"):
-                continue
-            negate = p.startswith("!")
-            p = p[1:] if negate else p
-            dir_only = p.endswith("/")
-            p = p.rstrip("/")
-            anchored = "/" in p
-            p = p.lstrip("/")
-            self.rules.append((negate, dir_only, anchored, p))
+        lines = [p.strip() for p in patterns if p.strip() and not p.strip().startswith("#")]
+        self.for_folders = self.for_files = None
+        if lines:  # pathspec is imported only when there is a pattern
+            import pathspec
+
+            self.for_folders = pathspec.GitIgnoreSpec.from_lines(lines)
+            self.for_files = pathspec.GitIgnoreSpec.from_lines(line for line in lines if not line.endswith("/"))
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
+        if self.for_folders is None:
+            return False
         try:
             rel = resolved(path).relative_to(self.resolved_root).as_posix()
         except ValueError:
             rel = path.as_posix()
-        result = False
-        for negate, dir_only, anchored, pattern in self.rules:
-            if dir_only and not is_dir:
-                continue
-            if anchored:
-                hit = glob_match(rel, pattern)
-            else:
-                hit = any(glob_match(part, pattern) for part in rel.split("/")) or glob_match(rel, "**/" + pattern)
-            if hit:
-                result = not negate
-        return result
+        if is_dir:
+            return self.for_folders.match_file(rel + "/")
+        return self.for_files.match_file(rel)
 
 
 def glob_match(path: str, pattern: str) -> bool:
