@@ -15,12 +15,16 @@ subprocess per release, building the serve parser as ``differential_parser.py re
 
 For every serve option whose ``dest`` is an ``EngineArgs`` attribute passed unchanged to a pydantic config class
 (a ``SomeConfig(field=self.dest, ...)`` call in ``EngineArgs``'s methods, found in its source), it records the
-class, the field, the field's type in the language of
-``dump_vllm_config_fields.py`` (a field with a ``before``/``wrap``/``plain`` validator is ``any``), its numeric
-bounds, the element type of a list (``items``), whether it is an Enum, the labels pydantic gives the members of a union, and the source ``file:line`` of
-the field (an ``InitVar`` too, which pydantic validates with the fields), and ``when``: the conditions on other options under which ``EngineArgs`` builds the class at all
-(``LoRAConfig`` only with ``--enable-lora``); a class built under a condition it cannot read is left out. Only fields with something to check (a bound, or a type other
-than ``any``) are written. ``linter/vllm/engine_fields.py`` reads the file.
+class, the field, the field's type in the language of ``dump_vllm_config_fields.py`` (a field with a
+``before``/``wrap``/``plain`` validator is ``any``), its numeric bounds, the element type of a list (``items``),
+whether it is an Enum, the labels pydantic gives the members of a union, the source ``file:line`` of the field (an
+``InitVar`` too, which pydantic validates with the fields), and ``when``: the conditions on other options under
+which ``EngineArgs`` builds the class at all (``LoRAConfig`` only with ``--enable-lora``); a class built under a
+condition it cannot read is left out. A list field, a nested class, or a dict whose values are typed, gets its
+``shape``: the field's type as its pydantic core schema validates it, down to the elements and the members of the
+unions inside, each with the label pydantic names it by in an error (``limit_mm_per_prompt.video.dict[str,int]``);
+a part it cannot model is ``unknown`` there. Only fields with something to check (a bound, or a type other than
+``any``) are written. ``linter/vllm/engine_fields.py`` reads the file.
 """
 from __future__ import annotations
 
@@ -84,6 +88,125 @@ def _items(annotation, typ):
     return None
 
 
+SCALARS = ("int", "float", "bool", "str", "any", "callable", "none")
+#: keys of a core schema that change nothing in what it accepts or in pydantic's words
+PLAIN_KEYS = {"type", "metadata", "serialization", "ref"}
+
+
+def _field_schema(cls, name: str):
+    """``(schema, definitions)``: the core schema pydantic validates the field (or InitVar) ``name`` of ``cls``
+    with, or None."""
+    top = getattr(cls, "__pydantic_core_schema__", None)
+    if not isinstance(top, dict):
+        return None
+    defs = {d["ref"]: d for d in top.get("definitions", ())}
+
+    def walk(node, own):
+        """The field's schema under ``node``; ``own``: inside the schema of ``cls`` itself (not of a nested
+        class)."""
+        if isinstance(node, (list, tuple)):
+            return next((f for f in (walk(x, own) for x in node) if f is not None), None)
+        if not isinstance(node, dict):
+            return None
+        if node.get("type") == "dataclass":
+            own = node.get("cls") is cls
+        if node.get("type") == "dataclass-args" and own:
+            return next((f.get("schema") for f in node.get("fields", ()) if f.get("name") == name), None)
+        return walk([v for k, v in node.items() if k != "definitions"], own)
+
+    found = walk(top, False) or walk(list(defs.values()), False)
+    return (found, defs) if found is not None else None
+
+
+def _union_labels(node, defs) -> list[str] | None:
+    """The labels pydantic gives the members of a union schema (``int``, ``dict[str,int]``), read from the errors of
+    a value no member accepts."""
+    from pydantic_core import SchemaValidator, ValidationError
+
+    schema = {"type": "definitions", "schema": node, "definitions": list(defs.values())} if defs else node
+    try:
+        SchemaValidator(schema).validate_python(object())
+    except ValidationError as e:
+        labels = []
+        for err in e.errors():
+            if not err["loc"]:
+                return None
+            if err["loc"][0] not in labels:
+                labels.append(err["loc"][0])
+        return labels if all(isinstance(x, str) for x in labels) else None
+    except Exception:  # noqa: BLE001  (a schema pydantic cannot build alone: no labels)
+        return None
+    return None  # a member accepts anything
+
+
+def _shape(node, defs, depth=0):
+    """The field's type as its core schema validates it, to check the elements of a list or dict:
+    ``"int"``/``"float"``/``"bool"``/``"str"``/``"none"``/``"callable"``/``"any"``, ``["lit", v, ...]``,
+    ``["list", ITEM]``, ``["dict", KEY, VALUE]``, ``["nullable", S]`` (None or S), ``["union", [LABEL, S],
+    ...]`` (pydantic's labels), ``["after", S]`` (S, then a function: an accepted value is not judged),
+    ``["dataclass", NAME]`` (a nested config class: a dict is not judged, its fields decide), and ``"unknown"``
+    for the rest (a ``before``/``wrap``/``plain`` validator, a constraint ...)."""
+    if not isinstance(node, dict) or depth > 12:
+        return "unknown"
+    kind = node.get("type")
+    extra = set(node) - PLAIN_KEYS
+    if kind == "definition-ref":
+        target = defs.get(node.get("schema_ref"))
+        return _shape(target, defs, depth + 1) if target is not None else "unknown"
+    if kind == "default":
+        return _shape(node.get("schema"), defs, depth + 1)
+    if kind in SCALARS:
+        return kind if not extra - ({"strict"} if node.get("strict") is False else set()) else "unknown"
+    if kind == "literal":
+        vals = node.get("expected") or []
+        ok = vals and not extra - {"expected"} and all(isinstance(v, str) or type(v) is int for v in vals)
+        return ["lit", *vals] if ok else "unknown"
+    if kind == "nullable":
+        return ["nullable", _shape(node.get("schema"), defs, depth + 1)] if not extra - {"schema"} else "unknown"
+    if kind == "function-after":
+        return ["after", _shape(node.get("schema"), defs, depth + 1)] if not extra - {"schema", "function"} \
+            else "unknown"
+    if kind == "list":
+        if extra - {"items_schema"}:
+            return "unknown"
+        return ["list", _shape(node["items_schema"], defs, depth + 1) if "items_schema" in node else "any"]
+    if kind == "dict":
+        if extra - {"keys_schema", "values_schema"}:
+            return "unknown"
+        return ["dict", *(_shape(node[k], defs, depth + 1) if k in node else "any"
+                          for k in ("keys_schema", "values_schema"))]
+    if kind == "dataclass" and isinstance(node.get("cls"), type):  # a nested config class, given as a dict
+        return ["dataclass", node["cls"].__name__]
+    if kind == "union":
+        if extra - {"choices"}:
+            return "unknown"
+        choices = [c[0] if isinstance(c, (list, tuple)) else c for c in node.get("choices", ())]
+        labels = _union_labels(node, defs)
+        if labels is None or len(labels) != len(choices):
+            return "unknown"
+        return ["union", *([label, _shape(c, defs, depth + 1)] for label, c in zip(labels, choices, strict=True))]
+    return "unknown"
+
+
+def _nested(shape) -> bool:
+    """Whether a shape says more than the field's ``type``: a list or a nested class (a tuple or set is ``"list"``
+    there, a class ``"dict"``, but pydantic's words differ), or a dict whose keys (other than ``str``) or values are
+    typed."""
+    if not isinstance(shape, list):
+        return False
+    head, rest = shape[0], shape[1:]
+    if head in ("list", "dataclass"):
+        return True
+    if head == "dict":
+        return rest[0] not in ("any", "str", "unknown") or rest[1] not in ("any", "unknown") or \
+            _nested(rest[0]) or _nested(rest[1])
+    if head == "union":
+        return any(_nested(s) for _, s in rest)
+    if head in ("nullable", "after"):
+        return _nested(rest[0])
+    return False
+
+
 def _pydantic_words(info, typ) -> dict:
     """What pydantic's messages for the field need beyond the type: ``enum`` (an Enum, whose error type is
     ``enum``), and for a union of several types the labels pydantic gives its members (``dict[str,any]``,
@@ -120,7 +243,8 @@ def _condition(test, positive: bool):
         return [{"dest": test.attr, "truthy": positive}]
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)) and \
             isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None and \
-            isinstance(test.left, ast.Attribute) and isinstance(test.left.value, ast.Name) and test.left.value.id == "self":
+            isinstance(test.left, ast.Attribute) and isinstance(test.left.value, ast.Name) and \
+            test.left.value.id == "self":
         return [{"dest": test.left.attr, "none": positive == isinstance(test.ops[0], ast.Is)}]
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and positive:
         out = []
@@ -189,6 +313,19 @@ def _passed_as_is(engine_args, classes):
     return found
 
 
+def _build(classes) -> None:
+    """Build the validators of the classes pydantic left unbuilt at import (a name a class refers to came later),
+    as it does when a class is first used, before anything is read from them."""
+    from pydantic.dataclasses import rebuild_dataclass
+
+    for cls in classes:
+        if not isinstance(getattr(cls, "__pydantic_core_schema__", None), dict):
+            try:
+                rebuild_dataclass(cls, raise_errors=False)
+            except Exception:  # noqa: BLE001  (left unbuilt: its fields get no shape)
+                pass
+
+
 def worker(version, src, stubs, overlay):
     sys.path.insert(0, str(HERE))
     import differential_parser as DP
@@ -201,6 +338,7 @@ def worker(version, src, stubs, overlay):
 
     classes = {name: obj for name, obj in vars(arg_utils).items()
                if isinstance(obj, type) and hasattr(obj, "__pydantic_fields__") and dataclasses.is_dataclass(obj)}
+    _build(classes.values())
     dests = {a.dest for a in serve._actions if a.option_strings}
     out: dict[str, list] = {}
     calls: dict = {}
@@ -232,6 +370,10 @@ def worker(version, src, stubs, overlay):
         if items is not None:
             entry["items"] = items
         entry.update(_pydantic_words(info, typ))
+        found = _field_schema(cls, field)
+        shape = _shape(*found) if found is not None else "unknown"
+        if _nested(shape):
+            entry["shape"] = shape
         if all(guards):  # the class is built only under conditions: every call's, one of which must hold
             if len(guards) > 1:
                 continue  # several calls under different conditions: not judged

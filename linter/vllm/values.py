@@ -173,8 +173,9 @@ def convert(conv: dict | None, val: str, fields: dict | None = None):
                 raise ConversionTypeError(f"1 validation error for {what}\n  Invalid JSON: {val!r}") from None
             raise ConversionValueError(val) from None
         if k == "dataclass" and not isinstance(data, dict):  # pydantic's words for a config given no object
-            raise ConversionTypeError(f"1 validation error for {what}\n  Input should be an object [type=dataclass_type, "
-                                      f"input_value={_short_repr(data)}, input_type={type(data).__name__}]")
+            raise ConversionTypeError(f"1 validation error for {what}\n  Input should be an object "
+                                      f"[type=dataclass_type, input_value={_short_repr(data)}, "
+                                      f"input_type={type(data).__name__}]")
         try:
             _check_fields(data, conv, what, fields)
             return _json_object_check(data, conv, what)
@@ -223,7 +224,8 @@ def _int_fields(data, conv: dict, what: str) -> None:
         if key not in data or data[key] is None:
             continue
         v = data[key]
-        if isinstance(v, bool) or not isinstance(v, (int, str)) or isinstance(v, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", v):
+        if isinstance(v, bool) or not isinstance(v, (int, str)) or \
+                isinstance(v, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", v):
             kind = f"int_parsing, input_value={v!r}, input_type=str" if isinstance(v, str) else \
                 f"int_type, input_value={v!r}, input_type={type(v).__name__}"
             raise ConversionTypeError(f"1 validation error for {what}\n{key}\n  Input should be a valid integer"
@@ -261,7 +263,8 @@ def _accepts(typ, v) -> bool:
         if head == "or":
             return any(_accepts(t, v) for t in rest)
         if head == "lit":
-            return any(v == x and type(v) is type(x) for x in rest) or                 isinstance(v, str) and any(isinstance(x, int) and str(x) == v.strip() for x in rest)
+            return any(v == x and type(v) is type(x) for x in rest) or \
+                isinstance(v, str) and any(isinstance(x, int) and str(x) == v.strip() for x in rest)
         return True
     if typ == "any":
         return True
@@ -343,8 +346,13 @@ def _error_type(typ, v) -> str:
 
 
 def _short_repr(v) -> str:
+    """``repr(v)`` as pydantic prints an ``input_value``: over 50 bytes (UTF-8), its first 25 bytes, ``...`` and
+    its last 24, each cut at a whole character."""
     text = repr(v)
-    return text if len(text) <= 50 else text[:25] + "..." + text[-22:]
+    raw = text.encode()
+    if len(raw) <= 50:
+        return text
+    return raw[:25].decode(errors="ignore") + "..." + raw[-24:].decode(errors="ignore")
 
 
 def _inner_repr(inner: dict) -> str:
@@ -355,7 +363,8 @@ def _inner_repr(inner: dict) -> str:
         return "<class 'float'>"
     if k == "str":
         return "<class 'str'>"
-    return f"<function {inner.get('qual') or inner.get('name') or k} at 0x...>"  # argparse prints an address that varies per run
+    # argparse prints an address that varies per run
+    return f"<function {inner.get('qual') or inner.get('name') or k} at 0x...>"
 
 
 def type_name(conv: dict | None) -> str:
