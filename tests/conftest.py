@@ -46,6 +46,20 @@ def vll209_messages(root: Path, release: str, args: str) -> list[str]:
     return [f.message for f in result.findings if f.code == "VLL209"]
 
 
+def assert_engine_check_fires(root: Path, release: str, args: str, words: str, source: str) -> None:
+    """``vllm serve org/model ARGS`` on ``release`` has exactly one VLL209 engine-config finding with ``words``,
+    naming ``source``."""
+    msgs = vll209_messages(root, release, args)
+    hits = [m for m in msgs if m.startswith(f"vLLM {release} stops building the engine config: {words} (")]
+    assert len(hits) == 1, msgs
+    assert hits[0].endswith(f"({source})"), hits[0]
+
+
+def engine_findings_with(root: Path, release: str, args: str, words: str) -> list[str]:
+    """The VLL209 messages of ``vllm serve org/model ARGS`` on ``release`` that contain ``words``."""
+    return [m for m in vll209_messages(root, release, args) if words in m]
+
+
 def codes(result) -> list[str]:
     return [f.code for f in result.findings]
 

@@ -159,6 +159,19 @@ class HubServer:
         return data
 
 
+def serve_for_the_client(root: Path, tmp_path: Path, monkeypatch) -> HubServer:
+    """Start a HubServer on ``root`` and point the real ``huggingface_hub`` client at it: a cache of the test's own,
+    no Xet, no telemetry, online (``HF_ENDPOINT``). The caller stops the server."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    server = HubServer(root).start()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    return server
+
+
 class _Handler(BaseHTTPRequestHandler):
     hub: HubServer
     server_version = "hubserver/1"

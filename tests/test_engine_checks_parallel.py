@@ -6,7 +6,7 @@ its ranges."""
 from __future__ import annotations
 
 import pytest
-from conftest import vll209_messages
+from conftest import assert_engine_check_fires, engine_findings_with
 
 from vllm_lint.vllm import engine_checks
 
@@ -156,15 +156,12 @@ QUIET = [
 
 @pytest.mark.parametrize("release, args, words, source", FIRES)
 def test_parallel_check_fires(tmp_path, release, args, words, source):
-    msgs = vll209_messages(tmp_path, release, args)
-    hits = [m for m in msgs if m.startswith(f"vLLM {release} stops building the engine config: {words} (")]
-    assert len(hits) == 1, msgs
-    assert hits[0].endswith(f"({source})"), hits[0]
+    assert_engine_check_fires(tmp_path, release, args, words, source)
 
 
 @pytest.mark.parametrize("release, args, words", QUIET)
 def test_parallel_check_stays_quiet(tmp_path, release, args, words):
-    assert [m for m in vll209_messages(tmp_path, release, args) if words in m] == []
+    assert engine_findings_with(tmp_path, release, args, words) == []
 
 
 def test_nsight_checks_do_not_overlap():

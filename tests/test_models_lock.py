@@ -11,7 +11,7 @@ import struct
 import pytest
 from click.testing import CliRunner
 from conftest import write
-from hubserver import FIXTURES, HubServer, commit_of
+from hubserver import FIXTURES, commit_of, serve_for_the_client
 
 from vllm_lint.cli import main
 from vllm_lint.config import Settings
@@ -37,13 +37,7 @@ def hub(tmp_path, monkeypatch):
     (team / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "Qwen2Tokenizer",
                                                              "chat_template": CHAT_TEMPLATE}))
     (team / "weights.json").write_text(json.dumps({"files": {"model.safetensors": 5_700_000_000}}))
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    server = HubServer(root).start()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = serve_for_the_client(root, tmp_path, monkeypatch)
     yield server
     server.stop()
 

@@ -346,7 +346,7 @@ def test_the_tool_format_of_a_hub_model(tmp_path, monkeypatch):
     """From the Hub (a local stand-in): tokenizer_config.json and the chat_template.jinja beside it are read."""
     import shutil
 
-    from hubserver import FIXTURES, HubServer
+    from hubserver import FIXTURES, serve_for_the_client
 
     from vllm_lint.models.request import ModelRequest
     from vllm_lint.models.resolve import resolve
@@ -358,13 +358,7 @@ def test_the_tool_format_of_a_hub_model(tmp_path, monkeypatch):
     (repo / "config.json").write_text(json.dumps({"model_type": "qwen3_moe", "architectures": ["Qwen3MoeForCausalLM"]}))
     (repo / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "Qwen2Tokenizer"}))
     (repo / "chat_template.jinja").write_text(CODER_TEMPLATE)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    server = HubServer(root).start()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = serve_for_the_client(root, tmp_path, monkeypatch)
     try:
         meta = resolve([ModelRequest("acme/coder-team")], use_snapshot=False)[ModelRequest("acme/coder-team")]
     finally:

@@ -12,7 +12,7 @@ import shutil
 import pytest
 import yaml
 from conftest import REPO, codes, lint
-from hubserver import FIXTURES, HubServer
+from hubserver import FIXTURES, serve_for_the_client
 
 from vllm_lint.config import Settings
 from vllm_lint.vllm.startup_checks import chat_template_fallbacks, data, fact, float16_refusal, holds, source_in
@@ -106,13 +106,7 @@ def _team_hub(tmp_path, monkeypatch, models: dict[str, dict]):
         folder.mkdir(parents=True)
         for file, content in files.items():
             (folder / file).write_text(json.dumps(content))
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    server = HubServer(root).start()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = serve_for_the_client(root, tmp_path, monkeypatch)
     return server
 
 
